@@ -1,0 +1,208 @@
+"""Domain models shared by every stage. Pure data: no I/O here.
+
+Times are seconds (float). Character offsets index the *written* script (``Scene.script``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+JobId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{6,64}$")]
+VoiceId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+AvatarId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")]
+PresetName = Literal["1080p", "720p", "vertical", "square"]
+SubtitleMode = Literal["sidecar", "burn", "none"]
+Transition = Literal["cut", "fade"]
+AvatarLayout = Literal["pip-right", "pip-left", "beside"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Preset(Frozen):
+    name: PresetName
+    width: int
+    height: int
+
+
+PRESETS: dict[str, Preset] = {
+    "1080p": Preset(name="1080p", width=1920, height=1080),
+    "720p": Preset(name="720p", width=1280, height=720),
+    "vertical": Preset(name="vertical", width=1080, height=1920),
+    "square": Preset(name="square", width=1080, height=1080),
+}
+
+
+class RenderOptions(Frozen):
+    """What the user asked for. Every field has a sensible default."""
+
+    voice: VoiceId | None = None  # None: the default voice for the deck's language
+    preset: PresetName = "1080p"
+    subtitles: SubtitleMode = "sidecar"
+    avatar: AvatarId | None = None
+    avatar_layout: AvatarLayout = "pip-right"
+    transition: Transition = "cut"
+    language: str | None = None  # None: detected from the deck
+
+    @property
+    def size(self) -> Preset:
+        return PRESETS[self.preset]
+
+
+# --- parse ---------------------------------------------------------------------------------------
+class PictureInfo(Frozen):
+    shape_name: str
+    content_type: str | None = None
+    width_px: int | None = None
+    height_px: int | None = None
+    problem: str | None = None  # "linked", "missing_blip", "too_large", ...
+
+
+class Scene(Frozen):
+    """One visible slide."""
+
+    index: int = Field(ge=0)  # position among visible slides, 0-based
+    slide_number: int = Field(ge=1)  # position in the deck, 1-based (hidden slides counted)
+    title: str | None = None
+    script: str  # narration as written (notes, else slide text); "" for a silent slide
+    script_source: Literal["notes", "slide_text", "none"]
+    pictures: list[PictureInfo] = []
+    warnings: list[str] = []  # what will not render faithfully
+
+
+class Deck(Frozen):
+    source_name: str
+    slide_width_emu: int
+    slide_height_emu: int
+    slide_count: int
+    hidden_slides: list[int] = []  # 1-based slide numbers skipped
+    language: str  # BCP-47, e.g. "pt-BR", "en"
+    title: str | None = None
+    scenes: list[Scene]
+    warnings: list[str] = []
+
+    @property
+    def aspect(self) -> float:
+        return self.slide_width_emu / self.slide_height_emu
+
+
+# --- speak ---------------------------------------------------------------------------------------
+class WordTiming(Frozen):
+    text: str  # sliced from the written script
+    start_s: float
+    end_s: float
+    char_start: int  # offsets into the written script
+    char_end: int
+
+
+class VisemeEvent(Frozen):
+    """Mouth shape from ``time_s`` until the next event. Alphabet: ``estudio.speech.visemes``."""
+
+    time_s: float
+    viseme: str
+
+
+class SpeechText(Frozen):
+    written: str  # caption text, as the author wrote it
+    spoken: str  # what the voice receives
+    # Aligned spans (written_start, written_end, spoken_start, spoken_end), in order, covering both
+    # strings: maps a word found in ``spoken`` back to the words the author wrote.
+    spans: list[tuple[int, int, int, int]] = []
+
+
+class Speech(Frozen):
+    """Audio for one scene plus its timings, all relative to the start of the audio."""
+
+    voice: str  # the voice actually used (after any fallback)
+    language: str
+    written: str
+    spoken: str
+    duration_s: float
+    sample_rate: int
+    words: list[WordTiming] = []
+    visemes: list[VisemeEvent] = []
+
+
+# --- plan ----------------------------------------------------------------------------------------
+class ScenePlan(Frozen):
+    index: int
+    slide_number: int
+    start_s: float  # in the final video
+    duration_s: float
+    speech_offset_s: float  # lead-in before the voice starts, within the scene
+    speech_duration_s: float
+    transition: Transition = "cut"
+    avatar: AvatarId | None = None
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.duration_s
+
+
+class Chapter(Frozen):
+    title: str
+    start_s: float
+
+
+class Plan(Frozen):
+    width: int
+    height: int
+    fps: int
+    sample_rate: int
+    scenes: list[ScenePlan]
+    chapters: list[Chapter] = []
+
+    @property
+    def duration_s(self) -> float:
+        return self.scenes[-1].end_s if self.scenes else 0.0
+
+
+# --- captions ------------------------------------------------------------------------------------
+class CaptionCue(Frozen):
+    start_s: float
+    end_s: float
+    lines: list[str]
+
+
+# --- outputs -------------------------------------------------------------------------------------
+class ManifestScene(Frozen):
+    index: int
+    slide_number: int
+    title: str | None
+    script: str
+    spoken: str
+    start_s: float
+    end_s: float
+    voice: str
+    script_source: str
+    warnings: list[str] = []
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    job_id: str
+    source_name: str
+    language: str
+    duration_s: float
+    width: int
+    height: int
+    fps: int
+    video_codec: str
+    encoder: str
+    audio_codec: str = "aac"
+    subtitles: SubtitleMode
+    avatar: str | None = None
+    scenes: list[ManifestScene]
+    chapters: list[Chapter] = []
+    stage_seconds: dict[str, float] = {}
+    outputs: dict[str, str] = {}
+    warnings: list[str] = []
+    created_at: str
+
+
+OUTPUT_FILES = ("video.mp4", "subtitles.vtt", "subtitles.srt", "thumbnail.jpg", "manifest.json")

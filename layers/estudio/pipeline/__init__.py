@@ -1,0 +1,1 @@
+"""The render pipeline: stage functions, their messages, and the local ASL runner."""

@@ -1,0 +1,43 @@
+"""Blob key conventions: one place that says where each artefact of a job lives."""
+
+from __future__ import annotations
+
+
+def job_prefix(job_id: str) -> str:
+    return f"jobs/{job_id}/"
+
+
+def deck(job_id: str) -> str:
+    return f"jobs/{job_id}/input/deck.pptx"
+
+
+def deck_model(job_id: str) -> str:
+    return f"jobs/{job_id}/deck.json"
+
+
+def slide_image(job_id: str, slide_number: int) -> str:
+    return f"jobs/{job_id}/slides/{slide_number:04d}.png"
+
+
+def speech_audio(job_id: str, index: int) -> str:
+    return f"jobs/{job_id}/speech/{index:04d}.wav"
+
+
+def speech_model(job_id: str, index: int) -> str:
+    return f"jobs/{job_id}/speech/{index:04d}.json"
+
+
+def plan(job_id: str) -> str:
+    return f"jobs/{job_id}/plan.json"
+
+
+def segment(job_id: str, index: int) -> str:
+    return f"jobs/{job_id}/segments/{index:04d}.mp4"
+
+
+def output(job_id: str, name: str) -> str:
+    return f"jobs/{job_id}/out/{name}"
+
+
+def stage_timing(job_id: str, stage: str) -> str:
+    return f"jobs/{job_id}/timings/{stage}.json"

@@ -1,0 +1,96 @@
+"""Pipeline messages: each state's payload. Lean by design (Step Functions caps a payload at
+256 KB): stages exchange blob keys by convention (``estudio.pipeline.keys``), not content."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from estudio.models import RenderOptions
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class JobInput(Message):
+    """What starts an execution."""
+
+    job_id: str
+    deck_key: str
+    options: RenderOptions = RenderOptions()
+
+
+class JobRef(Message):
+    job_id: str
+    options: RenderOptions = RenderOptions()
+
+
+class SceneItem(Message):
+    index: int
+
+
+class ParseResult(Message):
+    scene_count: int
+    language: str
+    scenes: list[SceneItem]
+
+
+class RasterizeResult(Message):
+    slides: int
+
+
+class SceneTask(Message):
+    job_id: str
+    index: int
+    options: RenderOptions = RenderOptions()
+
+
+class SpeechResult(Message):
+    index: int
+    duration_s: float
+    voice: str
+
+
+class PlanInput(Message):
+    job_id: str
+    options: RenderOptions = RenderOptions()
+    speech: list[SpeechResult]
+
+
+class RenderItem(Message):
+    index: int
+    avatar: str | None = None
+
+
+class PlanResult(Message):
+    duration_s: float
+    scenes: list[RenderItem]
+
+
+class RenderSceneTask(Message):
+    job_id: str
+    index: int
+    avatar: str | None = None
+    options: RenderOptions = RenderOptions()
+
+
+class SegmentResult(Message):
+    index: int
+    key: str
+    reused: bool = False
+
+
+class AssembleResult(Message):
+    duration_s: float
+    video_key: str
+
+
+class PublishResult(Message):
+    manifest_key: str
+    outputs: dict[str, str]
+    duration_s: float
+
+
+class FailureInput(Message):
+    job_id: str
+    error: dict[str, str]  # Step Functions' {"Error": ..., "Cause": ...}
