@@ -1,0 +1,1 @@
+"""Speech: text normalisation, voice providers, timings, captions and visemes."""
