@@ -79,3 +79,9 @@ class Orchestrator(Protocol):
 
     def start(self, job_id: str, payload: Mapping[str, Any]) -> str: ...
     def stop(self, job_id: str, reason: str) -> None: ...
+
+
+class EventSink(Protocol):
+    """Where job events go (``render.started``, ``render.progress``…): webhooks, SQS, nowhere."""
+
+    def publish(self, event_type: str, tenant: str, data: Mapping[str, Any]) -> None: ...

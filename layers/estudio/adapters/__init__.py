@@ -1,1 +1,1 @@
-"""adapters"""
+"""Adapters: the local (embedded) and AWS implementations of ``estudio.ports``."""

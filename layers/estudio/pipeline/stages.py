@@ -1,0 +1,390 @@
+"""The pipeline stages. Each is a plain function (context, message) -> message, called alike by a
+Lambda handler, the Batch container, the local ASL runner and tests.
+
+Stages exchange blob keys (``estudio.pipeline.keys``), never content, so each one can run on a
+different machine. Every stage is idempotent: re-running it overwrites its own outputs only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from estudio.errors import EstudioError, error_from_name
+from estudio.models import Deck, Manifest, ManifestScene, Plan, ScenePlan, Speech
+from estudio.observability import logger
+from estudio.pipeline import keys
+from estudio.pipeline.context import StageContext
+from estudio.pipeline.messages import (
+    AssembleResult,
+    FailureInput,
+    JobInput,
+    JobRef,
+    ParseResult,
+    PlanInput,
+    PlanResult,
+    PublishResult,
+    RasterizeResult,
+    RenderItem,
+    RenderSceneTask,
+    SceneItem,
+    SceneTask,
+    SegmentResult,
+    SpeechResult,
+)
+
+M = TypeVar("M", bound=BaseModel)
+StageFunction = Callable[[StageContext, Mapping[str, Any]], dict[str, Any]]
+
+
+def stage(name: str, message: type[M]) -> Callable[[Callable[[StageContext, M], BaseModel | None]], StageFunction]:
+    """Validate the incoming payload, time the work, return plain JSON for the next state."""
+
+    def decorate(work: Callable[[StageContext, M], BaseModel | None]) -> StageFunction:
+        @wraps(work)
+        def run(ctx: StageContext, payload: Mapping[str, Any]) -> dict[str, Any]:
+            msg = message.model_validate(payload)
+            started = time.perf_counter()
+            result = work(ctx, msg)
+            spent = time.perf_counter() - started
+            job_id = getattr(msg, "job_id", None)
+            if job_id and name != "fail":
+                ctx.jobs.record_stage_seconds(job_id, name, spent)
+            logger.info("stage finished", stage=name, job_id=job_id, seconds=round(spent, 3))
+            return result.model_dump(mode="json") if result is not None else {}
+
+        run.stage_name = name  # type: ignore[attr-defined]
+        return run
+
+    return decorate
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def _load(ctx: StageContext, key: str, model: type[M]) -> M:
+    return model.model_validate_json(ctx.blobs.get_bytes(key))
+
+
+def _store(ctx: StageContext, key: str, value: BaseModel) -> None:
+    ctx.blobs.put_bytes(key, value.model_dump_json(indent=2).encode(), "application/json")
+
+
+def _ffmpeg(ctx: StageContext) -> tuple[str, str]:
+    from estudio.media.ffmpeg import choose_encoder, ffmpeg_exe
+
+    ffmpeg = ffmpeg_exe(ctx.settings.ffmpeg)
+    return ffmpeg, choose_encoder(ffmpeg, ctx.settings.encoder)
+
+
+def _speeches(ctx: StageContext, job_id: str, deck: Deck) -> list[Speech]:
+    return [_load(ctx, keys.speech_model(job_id, s.index), Speech) for s in deck.scenes]
+
+
+# --- stages --------------------------------------------------------------------------------------
+@stage("parse", JobInput)
+def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
+    from estudio.deck.parse import parse_deck
+
+    ctx.jobs.start_stage(msg.job_id, "parse")
+    job = ctx.jobs.get(msg.job_id)
+    with ctx.scratch("parse") as tmp:
+        path = ctx.blobs.get_file(msg.deck_key, tmp / "deck.pptx")
+        deck = parse_deck(path, ctx.settings.limits, source_name=job.source_name)
+    if msg.deck_key != keys.deck(msg.job_id):
+        ctx.blobs.put_bytes(keys.deck(msg.job_id), ctx.blobs.get_bytes(msg.deck_key))
+    _store(ctx, keys.deck_model(msg.job_id), deck)
+    ctx.progress(msg.job_id, "parse", 1, 1)
+    language = msg.options.language or deck.language
+    return ParseResult(
+        scene_count=len(deck.scenes),
+        language=language,
+        scenes=[SceneItem(index=s.index) for s in deck.scenes],
+    )
+
+
+@stage("rasterize", JobRef)
+def rasterize(ctx: StageContext, msg: JobRef) -> RasterizeResult:
+    from estudio.slides.rasterize import rasterize_deck
+
+    ctx.jobs.start_stage(msg.job_id, "rasterize")
+    deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
+    size = msg.options.size
+    numbers = [s.slide_number for s in deck.scenes]
+    with ctx.scratch("rasterize") as tmp:
+        path = ctx.blobs.get_file(keys.deck(msg.job_id), tmp / "deck.pptx")
+        images = rasterize_deck(
+            path,
+            tmp / "slides",
+            size.width,
+            size.height,
+            slide_numbers=numbers,
+            soffice=ctx.settings.soffice,
+            timeout_s=ctx.settings.limits.stage_timeout_s,
+        )
+        for done, number in enumerate(numbers, start=1):
+            ctx.blobs.put_file(keys.slide_image(msg.job_id, number), images[number], "image/png")
+            ctx.progress(msg.job_id, "rasterize", done, len(numbers))
+    return RasterizeResult(slides=len(numbers))
+
+
+@stage("speak", SceneTask)
+def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
+    from estudio.speech.glossary import default_glossary
+    from estudio.speech.service import speak as synthesize
+
+    deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
+    scene = deck.scenes[msg.index]
+    language = msg.options.language or deck.language
+    with ctx.scratch("speak") as tmp:
+        wav = tmp / "speech.wav"
+        if scene.script.strip():
+            speech = synthesize(
+                scene.script,
+                msg.options.voice,
+                language,
+                wav,
+                ctx.voices,
+                glossary=default_glossary(language),
+            )
+            ctx.blobs.put_file(keys.speech_audio(msg.job_id, msg.index), wav, "audio/wav")
+        else:
+            _, voice = ctx.voices.resolve(msg.options.voice, language)
+            speech = Speech(voice=voice.id, language=language, written="", spoken="",
+                            duration_s=0.0, sample_rate=0)
+    _store(ctx, keys.speech_model(msg.job_id, msg.index), speech)
+    ctx.item_done(msg.job_id, "speak", msg.index, len(deck.scenes))
+    return SpeechResult(index=msg.index, duration_s=speech.duration_s, voice=speech.voice)
+
+
+@stage("plan", PlanInput)
+def plan(ctx: StageContext, msg: PlanInput) -> PlanResult:
+    from estudio.plan import make_plan
+
+    ctx.jobs.start_stage(msg.job_id, "plan")
+    deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
+    timeline = make_plan(deck, _speeches(ctx, msg.job_id, deck), msg.options)
+    _store(ctx, keys.plan(msg.job_id), timeline)
+    ctx.progress(msg.job_id, "plan", 1, 1)
+    return PlanResult(
+        duration_s=timeline.duration_s,
+        scenes=[RenderItem(index=s.index, avatar=s.avatar) for s in timeline.scenes],
+    )
+
+
+def _scene_subtitles(speech: Speech, scene: ScenePlan, width: int, height: int) -> str:
+    from estudio.speech.captions import build_cues, to_ass
+
+    cues = build_cues(speech.words, speech.written, offset_s=scene.speech_offset_s)
+    return to_ass(cues, width, height)
+
+
+@stage("render", RenderSceneTask)
+def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
+    """One scene's video-only segment. Identical segments (same picture, length, captions and
+    encoder) are rendered once and reused, within a job and across re-renders."""
+    from estudio.media.render import render_still_segment
+
+    timeline = _load(ctx, keys.plan(msg.job_id), Plan)
+    scene = timeline.scenes[msg.index]
+    speech = _load(ctx, keys.speech_model(msg.job_id, msg.index), Speech)
+    ffmpeg, encoder = _ffmpeg(ctx)
+    target = keys.segment(msg.job_id, msg.index)
+    ass = ""
+    if msg.options.subtitles == "burn" and speech.words:
+        ass = _scene_subtitles(speech, scene, timeline.width, timeline.height)
+    image_bytes = ctx.blobs.get_bytes(keys.slide_image(msg.job_id, scene.slide_number))
+    fade_in, fade_out = _fades(scene, len(timeline.scenes))
+    reused = False
+    with ctx.scratch("render") as tmp:
+        image = tmp / "slide.png"
+        image.write_bytes(image_bytes)
+        out = tmp / "segment.mp4"
+        subtitles = None
+        if ass:
+            subtitles = tmp / "captions.ass"
+            subtitles.write_text(ass, encoding="utf-8")
+        if msg.avatar:
+            from estudio.avatar.render import render_avatar_segment
+
+            render_avatar_segment(
+                image, out, speech.visemes, scene.speech_offset_s, scene.duration_s,
+                timeline.fps, msg.avatar, msg.options.avatar_layout, ffmpeg, encoder,
+            )
+        else:
+            fingerprint = hashlib.sha256(
+                b"\0".join([image_bytes, ass.encode(), json.dumps(
+                    [scene.duration_s, timeline.fps, encoder, fade_in, fade_out]).encode()])
+            ).hexdigest()
+            cached = f"cache/segments/{fingerprint}.mp4"
+            if ctx.blobs.exists(cached):
+                ctx.blobs.get_file(cached, out)
+                reused = True
+            else:
+                render_still_segment(
+                    image, out, scene.duration_s, timeline.fps, encoder, ffmpeg,
+                    subtitles_ass=subtitles, fade_in_s=fade_in, fade_out_s=fade_out,
+                )
+                ctx.blobs.put_file(cached, out, "video/mp4")
+        ctx.blobs.put_file(target, out, "video/mp4")
+    ctx.item_done(msg.job_id, "render", msg.index, len(timeline.scenes))
+    return SegmentResult(index=msg.index, key=target, reused=reused)
+
+
+def _fades(scene: ScenePlan, count: int) -> tuple[float, float]:
+    if scene.transition != "fade":
+        return 0.0, 0.0
+    edge = 0.4
+    return (edge if scene.index > 0 else 0.0), (edge if scene.index < count - 1 else 0.0)
+
+
+@stage("assemble", JobRef)
+def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
+    from estudio.media.assemble import assemble_video
+    from estudio.media.audio import AudioPart, build_audio_track
+
+    ctx.jobs.start_stage(msg.job_id, "assemble")
+    deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
+    timeline = _load(ctx, keys.plan(msg.job_id), Plan)
+    ffmpeg, _ = _ffmpeg(ctx)
+    with ctx.scratch("assemble") as tmp:
+        segments = [
+            ctx.blobs.get_file(keys.segment(msg.job_id, s.index), tmp / f"seg{s.index:04d}.mp4")
+            for s in timeline.scenes
+        ]
+        ctx.progress(msg.job_id, "assemble", 1, 4)
+        parts = []
+        for scene in timeline.scenes:
+            if scene.speech_duration_s > 0:
+                wav = ctx.blobs.get_file(
+                    keys.speech_audio(msg.job_id, scene.index), tmp / f"speech{scene.index:04d}.wav"
+                )
+                parts.append(AudioPart(path=wav, start_s=scene.start_s + scene.speech_offset_s))
+        track = tmp / "narration.wav"
+        build_audio_track(parts, timeline.duration_s, track, sample_rate=timeline.sample_rate)
+        ctx.progress(msg.job_id, "assemble", 2, 4)
+        video = tmp / "video.mp4"
+        assemble_video(
+            segments, track, video, ffmpeg, chapters=timeline.chapters, title=deck.title,
+            timeout_s=ctx.settings.limits.stage_timeout_s,
+        )
+        ctx.progress(msg.job_id, "assemble", 3, 4)
+        ctx.blobs.put_file(keys.output(msg.job_id, "video.mp4"), video, "video/mp4")
+    ctx.progress(msg.job_id, "assemble", 4, 4)
+    return AssembleResult(duration_s=timeline.duration_s, video_key=keys.output(msg.job_id, "video.mp4"))
+
+
+@stage("publish", JobRef)
+def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
+    from estudio.media.ffmpeg import ffmpeg_exe
+    from estudio.media.thumbnail import make_thumbnail
+    from estudio.speech.captions import build_cues, to_srt, to_vtt
+
+    ctx.jobs.start_stage(msg.job_id, "publish")
+    deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
+    timeline = _load(ctx, keys.plan(msg.job_id), Plan)
+    speeches = _speeches(ctx, msg.job_id, deck)
+    cues = []
+    for scene, speech in zip(timeline.scenes, speeches, strict=True):
+        if speech.words:
+            cues += build_cues(speech.words, speech.written, offset_s=scene.start_s + scene.speech_offset_s)
+    outputs = {name: keys.output(msg.job_id, name) for name in
+               ("video.mp4", "subtitles.vtt", "subtitles.srt", "thumbnail.jpg", "manifest.json")}
+    ctx.blobs.put_bytes(outputs["subtitles.vtt"], to_vtt(cues).encode(), "text/vtt")
+    ctx.blobs.put_bytes(outputs["subtitles.srt"], to_srt(cues).encode(), "application/x-subrip")
+    with ctx.scratch("publish") as tmp:
+        first = ctx.blobs.get_file(
+            keys.slide_image(msg.job_id, timeline.scenes[0].slide_number), tmp / "first.png"
+        )
+        make_thumbnail(first, tmp / "thumbnail.jpg")
+        ctx.blobs.put_file(outputs["thumbnail.jpg"], tmp / "thumbnail.jpg", "image/jpeg")
+    from estudio.media.ffmpeg import choose_encoder
+
+    encoder = choose_encoder(ffmpeg_exe(ctx.settings.ffmpeg), ctx.settings.encoder)
+    job = ctx.jobs.get(msg.job_id)
+    manifest = Manifest(
+        job_id=msg.job_id,
+        source_name=deck.source_name,
+        language=msg.options.language or deck.language,
+        duration_s=round(timeline.duration_s, 3),
+        width=timeline.width,
+        height=timeline.height,
+        fps=timeline.fps,
+        video_codec="h264",
+        encoder=encoder,
+        subtitles=msg.options.subtitles,
+        avatar=msg.options.avatar,
+        scenes=[
+            ManifestScene(
+                index=scene.index,
+                slide_number=scene.slide_number,
+                title=source.title,
+                script=source.script,
+                spoken=speech.spoken,
+                start_s=round(scene.start_s, 3),
+                end_s=round(scene.end_s, 3),
+                voice=speech.voice,
+                script_source=source.script_source,
+                warnings=source.warnings,
+            )
+            for scene, source, speech in zip(timeline.scenes, deck.scenes, speeches, strict=True)
+        ],
+        chapters=timeline.chapters,
+        stage_seconds=job.stage_seconds,
+        outputs={name: name for name in outputs},
+        warnings=deck.warnings,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    ctx.blobs.put_bytes(outputs["manifest.json"], manifest.model_dump_json(indent=2).encode(),
+                        "application/json")
+    ctx.progress(msg.job_id, "publish", 1, 1)
+    ctx.jobs.succeed(msg.job_id, outputs, timeline.duration_s)
+    return PublishResult(manifest_key=outputs["manifest.json"], outputs=outputs,
+                         duration_s=timeline.duration_s)
+
+
+@stage("fail", FailureInput)
+def record_failure(ctx: StageContext, msg: FailureInput) -> None:
+    """The Catch target: turn Step Functions' {Error, Cause} into the job's code and message."""
+    name = msg.error.get("Error", "EstudioError")
+    cause = msg.error.get("Cause", "")
+    message = cause
+    try:  # Lambda puts {"errorMessage", "errorType", ...} in Cause
+        parsed = json.loads(cause)
+        if isinstance(parsed, dict):
+            message = str(parsed.get("errorMessage", cause))
+    except ValueError:
+        pass
+    error = error_from_name(name, message)
+    code = error.code if type(error) is not EstudioError or name == "EstudioError" else "internal_error"
+    ctx.jobs.fail(msg.job_id, code, message.splitlines()[0][:500] if message else name)
+    logger.warning("job failed", job_id=msg.job_id, error=name, code=code)
+
+
+# The ASL placeholder each stage answers to (CDK substitutes Lambda ARNs for these).
+RESOURCES: dict[str, StageFunction] = {
+    "ParseFunctionArn": parse,
+    "RasterizeFunctionArn": rasterize,
+    "SpeakFunctionArn": speak,
+    "PlanFunctionArn": plan,
+    "RenderSceneFunctionArn": render_scene,
+    "AssembleFunctionArn": assemble,
+    "PublishFunctionArn": publish,
+    "FailFunctionArn": record_failure,
+}
+
+
+def render_scene_file(ctx: StageContext, job_id: str, index: int, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The Batch container's entry into the same render stage."""
+    timeline = _load(ctx, keys.plan(job_id), Plan)
+    avatar = timeline.scenes[index].avatar
+    return render_scene(ctx, {"job_id": job_id, "index": index, "avatar": avatar, "options": options})
+
+
+__all__ = ["RESOURCES", "StageContext", "EstudioError", "Path"]

@@ -1,0 +1,64 @@
+"""Scene timing: pure arithmetic over the deck and its speech.
+
+Every scene lasts a whole number of frames, so video segments concatenate without gaps and the
+audio track (placed by sample at each scene's start) cannot drift from the picture.
+"""
+
+from __future__ import annotations
+
+import math
+
+from estudio.models import Chapter, Deck, Plan, RenderOptions, ScenePlan, Speech
+
+LEAD_IN_S = 0.4  # picture before the voice starts
+LEAD_OUT_S = 0.8  # picture after the voice ends
+SILENT_SCENE_S = 3.0  # a slide with nothing to say still gets time to be seen
+STILL_FPS = 5  # slides are still pictures: few frames cost little (see docs/adr)
+MOTION_FPS = 25  # a presenter moves
+AUDIO_RATE = 48_000
+
+
+def frames_ceil(seconds: float, fps: int) -> float:
+    """``seconds`` rounded up to a whole frame (1 ms tolerance against float noise)."""
+    return math.ceil(seconds * fps - 1e-3) / fps
+
+
+def make_plan(deck: Deck, speeches: list[Speech], options: RenderOptions) -> Plan:
+    if len(speeches) != len(deck.scenes):
+        raise ValueError("one speech per scene is required")
+    fps = MOTION_FPS if options.avatar else STILL_FPS
+    size = options.size
+    scenes: list[ScenePlan] = []
+    chapters: list[Chapter] = []
+    start = 0.0
+    for scene, speech in zip(deck.scenes, speeches, strict=True):
+        if speech.duration_s > 0:
+            duration = frames_ceil(LEAD_IN_S + speech.duration_s + LEAD_OUT_S, fps)
+            offset = LEAD_IN_S
+        else:
+            duration = frames_ceil(SILENT_SCENE_S, fps)
+            offset = 0.0
+        scenes.append(
+            ScenePlan(
+                index=scene.index,
+                slide_number=scene.slide_number,
+                start_s=round(start, 6),
+                duration_s=round(duration, 6),
+                speech_offset_s=offset,
+                speech_duration_s=speech.duration_s,
+                transition=options.transition,
+                avatar=options.avatar,
+            )
+        )
+        title = (scene.title or "").strip()
+        if title and (not chapters or chapters[-1].title != title):
+            chapters.append(Chapter(title=title, start_s=round(start, 6)))
+        start += duration
+    return Plan(
+        width=size.width,
+        height=size.height,
+        fps=fps,
+        sample_rate=AUDIO_RATE,
+        scenes=scenes,
+        chapters=chapters,
+    )
