@@ -1,0 +1,310 @@
+"""The ``estudio`` command: render a deck on this machine, list voices and avatars, serve the API.
+
+Exit codes: 0 success; 2 input the user must fix (one line on stderr with a stable code);
+1 anything else. ``--json`` prints exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from estudio.errors import DeckTooLarge, EstudioError, NotAPptx
+from estudio.models import OUTPUT_FILES, RenderOptions
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+STAGE_LABELS = {
+    "parse": "Reading deck",
+    "rasterize": "Slide images",
+    "speak": "Narration",
+    "plan": "Timing",
+    "render": "Video scenes",
+    "assemble": "Assembling",
+    "publish": "Captions & manifest",
+}
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from estudio.settings import Settings
+
+    data = args.data or os.environ.get("ESTUDIO_DATA")
+    return Settings(data=Path(data).expanduser()) if data else Settings()
+
+
+class ProgressBars:
+    """One bar per stage on a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bars: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        with self._lock:
+            bar = self._bars.get(stage)
+            if bar is None:
+                for other in self._bars.values():
+                    other.refresh()
+                bar = tqdm(total=total, desc=f"{STAGE_LABELS.get(stage, stage):<20}", unit="step",
+                           leave=True, file=sys.stderr, dynamic_ncols=True,
+                           bar_format="{desc} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
+                self._bars[stage] = bar
+            bar.n = min(done, total)
+            bar.refresh()
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+def _new_job_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
+    from estudio.local import local_context
+    from estudio.pipeline import keys
+    from estudio.pipeline.runner import run_job
+
+    settings = _settings(args)
+    deck = Path(args.deck)
+    if not deck.is_file():
+        raise NotAPptx(f"{deck}: no such file")
+    if deck.stat().st_size > settings.limits.max_deck_bytes:
+        raise DeckTooLarge(
+            f"{deck.name} is {deck.stat().st_size // 2**20} MB; the limit is "
+            f"{settings.limits.max_deck_bytes // 2**20} MB"
+        )
+    options = RenderOptions(
+        voice=args.voice, preset=args.preset, subtitles=args.subtitles, avatar=args.avatar,
+        avatar_layout=args.avatar_layout, transition=args.transition, language=args.language,
+    )
+    bars = ProgressBars(enabled=not args.json and sys.stderr.isatty())
+    ctx = local_context(settings, on_progress=bars)
+    job_id = _new_job_id()
+    deck_key = keys.deck(job_id)
+    ctx.blobs.put_file(deck_key, deck)
+    ctx.jobs.create(job_id, "local", deck_key, deck.name, options)
+    started = time.perf_counter()
+    try:
+        run_job(ctx, {"job_id": job_id, "deck_key": deck_key,
+                      "options": options.model_dump(mode="json")})
+    finally:
+        bars.close()
+    out = Path(args.out)
+    _publish_outputs(ctx, job_id, out)
+    if not args.keep_intermediates:
+        for key in ctx.blobs.list(keys.job_prefix(job_id)):
+            ctx.blobs.delete(key)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return {
+        "job_id": job_id,
+        "out": str(out),
+        "outputs": {name: str(out / name) for name in OUTPUT_FILES},
+        "duration_s": manifest["duration_s"],
+        "width": manifest["width"],
+        "height": manifest["height"],
+        "scenes": len(manifest["scenes"]),
+        "language": manifest["language"],
+        "voices": sorted({s["voice"] for s in manifest["scenes"]}),
+        "encoder": manifest["encoder"],
+        "wall_s": round(time.perf_counter() - started, 2),
+        "stage_seconds": manifest["stage_seconds"],
+    }
+
+
+def _publish_outputs(ctx: Any, job_id: str, out: Path) -> None:
+    """Copy the outputs next to each other, then move them in at once (manifest last): a reader
+    never finds a half-written file, and a failed copy leaves the old outputs untouched."""
+    from estudio.pipeline import keys
+
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".estudio-", dir=out))
+    try:
+        for name in OUTPUT_FILES:
+            ctx.blobs.get_file(keys.output(job_id, name), staging / name)
+        for name in OUTPUT_FILES:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def cmd_voices(args: argparse.Namespace) -> dict[str, Any]:
+    from estudio.speech.registry import default_registry
+
+    voices = default_registry(_settings(args)).list_voices(args.language)
+    rows = [v.model_dump() for v in voices]
+    if not args.json:
+        for v in voices:
+            state = "available" if v.available else f"unavailable ({v.reason})"
+            print(f"{v.id:<40} {v.language:<7} {v.gender or '-':<7} {state}")
+    return {"voices": rows}
+
+
+def cmd_speak(args: argparse.Namespace) -> dict[str, Any]:
+    from estudio.speech.glossary import default_glossary
+    from estudio.speech.registry import default_registry
+    from estudio.speech.service import speak
+
+    language = args.language or "pt-BR"
+    speech = speak(args.text, args.voice, language, Path(args.out),
+                   default_registry(_settings(args)), glossary=default_glossary(language))
+    result = {
+        "voice": speech.voice,
+        "spoken": speech.spoken,
+        "duration_s": speech.duration_s,
+        "out": args.out,
+        "words": [w.model_dump() for w in speech.words],
+    }
+    if not args.json:
+        print(f"voice: {speech.voice}\nspoken: {speech.spoken}\nduration: {speech.duration_s:.2f} s")
+        for w in speech.words:
+            print(f"  {w.start_s:7.3f} {w.end_s:7.3f}  {w.text}")
+    return result
+
+
+def cmd_avatars(args: argparse.Namespace) -> dict[str, Any]:
+    from estudio.avatar.catalog import list_avatars
+
+    avatars = list_avatars()
+    if not args.json:
+        for a in avatars:
+            print(f"{a.id:<12} {a.name:<12} {a.gender:<8} {a.description}")
+    return {"avatars": [a.model_dump() for a in avatars]}
+
+
+def cmd_keys_create(args: argparse.Namespace) -> dict[str, Any]:
+    from estudio.adapters.local import SqliteItemStore
+    from estudio.api.keys import create_key
+    from estudio.local import data_paths
+
+    settings = _settings(args)
+    key = create_key(SqliteItemStore(data_paths(settings.data)[1]), args.tenant)
+    if not args.json:
+        print(key)
+    return {"tenant": args.tenant, "key": key}
+
+
+def cmd_serve(args: argparse.Namespace) -> dict[str, Any]:
+    from estudio.serve import serve
+
+    serve(
+        _settings(args),
+        host=args.host,
+        port=args.port,
+        dropbox=Path(args.dropbox) if args.dropbox else None,
+        allow_private_webhooks=args.allow_private_webhooks,
+    )
+    return {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", help="where state and blobs live (default ~/.estudio or $ESTUDIO_DATA)")
+    common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress details on stderr")
+
+    parser = argparse.ArgumentParser(
+        prog="estudio", description="Turn training slide decks into narrated videos."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    render = sub.add_parser("render", parents=[common], help="render a .pptx into a narrated video")
+    render.add_argument("deck", help="the .pptx file")
+    render.add_argument("--out", required=True, help="folder for video.mp4, captions, thumbnail, manifest")
+    render.add_argument("--voice", help="voice id (see 'estudio voices'); default: the deck's language")
+    render.add_argument("--preset", choices=["1080p", "720p", "vertical", "square"], default="1080p")
+    render.add_argument("--subtitles", choices=["sidecar", "burn", "none"], default="sidecar")
+    render.add_argument("--avatar", help="presenter id (see 'estudio avatars')")
+    render.add_argument("--avatar-layout", choices=["pip-right", "pip-left", "beside"], default="pip-right")
+    render.add_argument("--transition", choices=["cut", "fade"], default="cut")
+    render.add_argument("--language", help="override the detected language (pt-BR, en, es)")
+    render.add_argument("--keep-intermediates", action="store_true", help=argparse.SUPPRESS)
+    render.set_defaults(handler=cmd_render)
+
+    voices = sub.add_parser("voices", parents=[common], help="list the voices available here")
+    voices.add_argument("--language", help="only voices for this language (e.g. pt-BR)")
+    voices.set_defaults(handler=cmd_voices)
+
+    speak = sub.add_parser("speak", parents=[common], help="speak a text into a WAV file")
+    speak.add_argument("text")
+    speak.add_argument("--voice")
+    speak.add_argument("--language")
+    speak.add_argument("--out", required=True)
+    speak.set_defaults(handler=cmd_speak)
+
+    avatars = sub.add_parser("avatars", parents=[common], help="list the built-in presenters")
+    avatars.set_defaults(handler=cmd_avatars)
+
+    keys_parser = sub.add_parser("keys", help="API keys")
+    keys_sub = keys_parser.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", parents=[common], help="create an API key for a tenant")
+    create.add_argument("--tenant", required=True)
+    create.set_defaults(handler=cmd_keys_create)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the HTTP API, web page and worker")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--dropbox", help="watch this folder for decks ({tenant}/.../name.pptx)")
+    serve.add_argument("--allow-private-webhooks", action="store_true",
+                       help="allow webhook URLs on private or loopback addresses (development)")
+    serve.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def _fail(args: argparse.Namespace, code: str, message: str, exit_code: int) -> int:
+    message = " ".join(message.split())  # one line
+    if getattr(args, "json", False):
+        print(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+    print(f"estudio: error [{code}]: {message}", file=sys.stderr)
+    return exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.verbose:
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        from estudio.observability import logger
+
+        logger.setLevel("WARNING")
+    handler: Callable[[argparse.Namespace], dict[str, Any]] = args.handler
+    try:
+        result = handler(args)
+    except EstudioError as error:
+        return _fail(args, error.code, error.message, EXIT_INPUT if error.user_error else EXIT_INTERNAL)
+    except KeyboardInterrupt:
+        return _fail(args, "interrupted", "interrupted", 130)
+    except Exception as error:  # the last line of defence: one line, never a traceback
+        if args.verbose:
+            raise
+        return _fail(args, "internal_error", f"{type(error).__name__}: {error}", EXIT_INTERNAL)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    elif args.command == "render":
+        _print_render_summary(result)
+    return EXIT_OK
+
+
+def _print_render_summary(result: dict[str, Any]) -> None:
+    print(f"Rendered {result['scenes']} scenes, {result['duration_s']:.1f} s of video "
+          f"({result['width']}x{result['height']}, {result['encoder']}) in {result['wall_s']:.1f} s")
+    for name, path in result["outputs"].items():
+        print(f"  {name:<15} {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
