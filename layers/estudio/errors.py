@@ -80,6 +80,12 @@ class InvalidPhoto(InputError):
     code = "invalid_photo"
 
 
+class InvalidWebhookUrl(InputError):
+    """A webhook URL that is malformed or points inside the network (SSRF guard)."""
+
+    code = "invalid_webhook_url"
+
+
 class NotFound(EstudioError):
     code = "not_found"
     user_error = True

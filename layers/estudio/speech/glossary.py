@@ -23,6 +23,7 @@ class GlossaryEntry(BaseModel):
     spoken: str = Field(min_length=1, max_length=300)
     ipa: str | None = None
     case_sensitive: bool = False
+    whole_word: bool = True  # match only between word boundaries ("EPI" not inside "EPIs")
 
 
 class Glossary(BaseModel):
@@ -33,7 +34,9 @@ class Glossary(BaseModel):
     @property
     def version(self) -> str:
         """Stable hash of the content: part of the speech cache key."""
-        text = "\n".join(f"{e.term}\t{e.spoken}\t{e.ipa or ''}\t{e.case_sensitive}" for e in self.entries)
+        text = "\n".join(
+            f"{e.term}\t{e.spoken}\t{e.ipa or ''}\t{e.case_sensitive}" for e in self.entries
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def merged(self, *overrides: Glossary) -> Glossary:
@@ -52,7 +55,9 @@ class Glossary(BaseModel):
                 continue
             fields = [f.strip() for f in raw.split("\t")]
             if len(fields) < 2 or not fields[0] or not fields[1]:
-                raise InvalidOptions(f"glossary line {number}: expected 'term<TAB>spoken[<TAB>ipa]'")
+                raise InvalidOptions(
+                    f"glossary line {number}: expected 'term<TAB>spoken[<TAB>ipa]'"
+                )
             ipa = fields[2] if len(fields) > 2 and fields[2] else None
             entries.append(GlossaryEntry(term=fields[0], spoken=fields[1], ipa=ipa))
         return cls(entries=entries)

@@ -70,3 +70,41 @@ AZURE_VISEMES: dict[int, str] = {
     20: "kk",  # k g ŋ
     21: "PP",  # p b m
 }
+
+# espeak-ng phoneme events (IPA names, ``espeakINITIALIZE_PHONEME_IPA``) -> our alphabet. Looked
+# up by the longest prefix of the phoneme after stress and length marks are removed; an empty
+# name is a pause.
+ESPEAK_IPA_VISEMES: dict[str, str] = {
+    "tʃ": "CH",
+    "dʒ": "CH",
+    "ts": "SS",
+    "dz": "SS",
+    **dict.fromkeys(("p", "b", "m", "ɱ"), "PP"),
+    **dict.fromkeys(("f", "v"), "FF"),
+    **dict.fromkeys(("θ", "ð"), "TH"),
+    **dict.fromkeys(("t", "d", "l", "ɫ", "ʎ", "ɬ"), "DD"),
+    **dict.fromkeys(("n", "ɲ", "ŋ", "ɳ"), "nn"),
+    **dict.fromkeys(("k", "g", "ɡ", "c", "ɟ", "q", "h", "ɦ", "ʔ", "ç"), "kk"),
+    **dict.fromkeys(("ʃ", "ʒ", "ɕ", "ʑ"), "CH"),
+    **dict.fromkeys(("s", "z"), "SS"),
+    **dict.fromkeys(("r", "ɾ", "ɹ", "ɻ", "ʁ", "x", "χ", "ɣ", "ʀ", "ɐ˞", "ɚ", "ɝ"), "RR"),
+    **dict.fromkeys(("a", "ɐ", "æ", "ɑ", "ɒ", "ʌ", "ə", "ɜ", "ᵻ"), "aa"),
+    **dict.fromkeys(("e", "ɛ", "œ", "ø"), "E"),
+    **dict.fromkeys(("i", "ɪ", "j", "y", "ʏ", "ɨ"), "I"),
+    **dict.fromkeys(("o", "ɔ", "ɤ"), "O"),
+    **dict.fromkeys(("u", "ʊ", "w", "ɯ", "ʉ"), "U"),
+}
+ESPEAK_IGNORED_MARKS = "ˈˌːˑ̩̯̃ʲʰ-_'"
+
+
+def espeak_viseme(ipa: str) -> str:
+    """The viseme for one espeak-ng phoneme name (IPA): ``sil`` for a pause, ``DD`` (half-closed)
+    for a sound the table does not know."""
+    core = "".join(ch for ch in ipa if ch not in ESPEAK_IGNORED_MARKS)
+    if not core:
+        return SILENCE
+    for size in (2, 1):
+        shape = ESPEAK_IPA_VISEMES.get(core[:size])
+        if shape is not None:
+            return shape
+    return "DD"

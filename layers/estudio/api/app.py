@@ -1,0 +1,79 @@
+"""The FastAPI app factory. Adapters (stores, orchestrator) are built by the caller and passed in:
+``estudio serve`` passes the local ones, the Lambda handler the AWS ones (wrapped by Mangum)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from estudio.api import problems
+from estudio.api.deps import ApiServices
+from estudio.api.routers import catalog, files, health, projects, renders, web
+from estudio.api.routers import webhooks as webhook_routes
+from estudio.api.routers.web import STATIC
+from estudio.api.urls import SignedUrlBlobStore, UrlSigner
+from estudio.jobs import JobRepository
+from estudio.ports import BlobStore, ItemStore, Orchestrator
+from estudio.settings import Settings
+from estudio.webhooks.delivery import WebhookService
+
+API_PREFIX = "/v1"
+DESCRIPTION = """Turn PowerPoint decks into narrated videos with captions.
+
+Authenticate with `Authorization: Bearer <API key>` (`estudio keys create --tenant NAME`).
+Errors are `application/problem+json` with a stable `code`. Every object belongs to the tenant of
+the key that created it; another tenant's ids answer 404.
+"""
+
+
+def create_app(
+    items: ItemStore,
+    blobs: BlobStore,
+    orchestrator: Orchestrator | None = None,
+    settings: Settings | None = None,
+    *,
+    allow_private_webhooks: bool = False,
+    webhooks: WebhookService | None = None,
+    jobs: JobRepository | None = None,
+    signer: UrlSigner | None = None,
+    local_key: str | None = None,
+) -> FastAPI:
+    """Build the API.
+
+    ``signer`` turns on local mode: downloads and uploads go through the API's own signed
+    ``/v1/files`` and ``/v1/uploads`` routes. ``jobs`` must publish to ``webhooks`` (the default
+    wires that); pass the same repository to the orchestrator's stage context.
+    """
+    settings = settings or Settings()
+    webhooks = webhooks or WebhookService(items, allow_private=allow_private_webhooks)
+    jobs = jobs or JobRepository(items, events=webhooks)
+    url_blobs: BlobStore = SignedUrlBlobStore(blobs, signer) if signer is not None else blobs
+    services = ApiServices(
+        items=items,
+        blobs=url_blobs,
+        jobs=jobs,
+        webhooks=webhooks,
+        settings=settings,
+        orchestrator=orchestrator,
+        signer=signer,
+        local_key=local_key,
+    )
+    app = FastAPI(
+        title="Estúdio API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.services = services
+    problems.install(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (health, projects, renders, catalog, webhook_routes):
+        api.include_router(module.router)
+    if signer is not None:
+        api.include_router(files.router)
+    app.include_router(api)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    return app

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
+
+from estudio.api import service
+from estudio.api.deps import Cursor, Limit, ServicesDep, TenantDep
+from estudio.api.schemas import Page, Problem, RenderPublic
+from estudio.jobs import JOB_KIND, Job
+
+router = APIRouter(prefix="/renders", tags=["renders"])
+RenderId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+PROBLEMS: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
+
+
+@router.get("", response_model=Page[RenderPublic], summary="List renders, newest first")
+def list_renders(
+    request: Request,
+    services: ServicesDep,
+    tenant: TenantDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[RenderPublic]:
+    items, next_cursor = services.items.list(JOB_KIND, tenant, limit, cursor)
+    base = str(request.base_url)
+    return Page[RenderPublic](
+        items=[service.render_public(services, Job.from_item(i), base) for i in items],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get(
+    "/{render_id}",
+    name="get_render",
+    response_model=RenderPublic,
+    summary="Status, stage, progress (0-100, never goes back), outputs or error",
+    responses=PROBLEMS,
+)
+def get_render(
+    render_id: RenderId, request: Request, services: ServicesDep, tenant: TenantDep
+) -> RenderPublic:
+    job = service.get_render(services, tenant, render_id)
+    return service.render_public(services, job, str(request.base_url))
+
+
+@router.post(
+    "/{render_id}/cancel",
+    response_model=RenderPublic,
+    responses={**PROBLEMS, 409: {"model": Problem, "description": "Already finished."}},
+)
+def cancel_render(
+    render_id: RenderId, request: Request, services: ServicesDep, tenant: TenantDep
+) -> RenderPublic:
+    job = service.cancel_render(services, tenant, render_id)
+    return service.render_public(services, job, str(request.base_url))

@@ -1,0 +1,184 @@
+"""Running ffmpeg, choosing the H.264 encoder, and the one set of output args every segment uses.
+
+Every video segment (still slides and avatar scenes alike) is encoded with
+``video_encode_args`` (or ``still_encode_args``, which only adds an x264 tune that keeps the
+stream parameters) so that the assembler can concatenate segments with ``-c copy``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+from pathlib import Path
+
+from estudio.errors import RenderError, StageTimeout, ToolMissing
+from estudio.observability import logger
+
+ENCODERS = ("libx264", "h264_nvenc")
+GOP_SECONDS = 2  # a keyframe every 2 s: cheap seeking, small cost on still content
+STDERR_TAIL_LINES = 8
+
+_BASE_ARGS = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+
+
+def ffmpeg_exe(override: str | None = None) -> str:
+    """The ffmpeg binary to use: ``override`` if given, else the one imageio-ffmpeg ships.
+
+    Raises ``ToolMissing`` when the chosen binary does not exist or is not executable.
+    """
+    if override:
+        exe = override
+        if os.sep not in exe:
+            import shutil
+
+            found = shutil.which(exe)
+            if found is None:
+                raise ToolMissing(f"ffmpeg not found on PATH: {exe}", tool="ffmpeg")
+            exe = found
+    else:
+        try:
+            import imageio_ffmpeg
+        except ImportError as e:
+            raise ToolMissing(
+                "ffmpeg not configured and imageio-ffmpeg is not installed", tool="ffmpeg"
+            ) from e
+        try:
+            exe = imageio_ffmpeg.get_ffmpeg_exe()
+        except RuntimeError as e:
+            raise ToolMissing(f"imageio-ffmpeg has no usable binary: {e}", tool="ffmpeg") from e
+    if not (Path(exe).is_file() and os.access(exe, os.X_OK)):
+        raise ToolMissing(f"ffmpeg is not an executable file: {exe}", tool="ffmpeg")
+    return exe
+
+
+def _tail(stderr: bytes, lines: int = STDERR_TAIL_LINES) -> str:
+    text = stderr.decode("utf-8", errors="replace").strip().splitlines()
+    return " | ".join(line.strip() for line in text[-lines:] if line.strip())
+
+
+def run_ffmpeg(
+    args: list[str], ffmpeg: str, timeout_s: float = 600, stdin: bytes | None = None
+) -> None:
+    """Run ``ffmpeg`` quietly with ``args`` (inputs, filters, outputs; no global flags needed).
+
+    Raises ``RenderError`` (with the last stderr lines) on a non-zero exit and ``StageTimeout``
+    after killing the process when it runs past ``timeout_s``.
+    """
+    argv = [ffmpeg, *_BASE_ARGS, *args]
+    try:
+        proc = subprocess.run(
+            argv,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as e:  # subprocess.run kills the child before raising
+        raise StageTimeout(f"ffmpeg ran past {timeout_s:g} s", tool="ffmpeg") from e
+    except OSError as e:
+        raise ToolMissing(f"cannot run ffmpeg: {e}", tool="ffmpeg") from e
+    if proc.returncode != 0:
+        reason = _tail(proc.stderr) or f"exit status {proc.returncode}"
+        raise RenderError(f"ffmpeg failed: {reason}", returncode=proc.returncode)
+
+
+@functools.cache
+def _nvenc_works(ffmpeg: str) -> bool:
+    args = [
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=256x256:r=25",
+        "-frames:v",
+        "2",
+        "-c:v",
+        "h264_nvenc",
+        "-f",
+        "null",
+        "-",
+    ]
+    try:
+        run_ffmpeg(args, ffmpeg, timeout_s=30)
+    except (RenderError, StageTimeout) as e:
+        logger.info("nvenc unavailable", reason=e.message[:200])
+        return False
+    return True
+
+
+def choose_encoder(ffmpeg: str, preference: str = "auto") -> str:
+    """``libx264`` or ``h264_nvenc``. "auto" probes a real tiny NVENC encode (cached per binary)."""
+    if preference in ENCODERS:
+        return preference
+    if preference != "auto":
+        raise RenderError(f"unknown encoder preference: {preference}")
+    encoder = "h264_nvenc" if _nvenc_works(ffmpeg) else "libx264"
+    logger.debug("encoder chosen", encoder=encoder)
+    return encoder
+
+
+def video_encode_args(encoder: str, fps: int) -> list[str]:
+    """The output args every video segment uses, so segments concatenate with ``-c copy``.
+
+    Same codec, profile, pixel format, frame rate, GOP and timescale for every segment; no audio.
+    """
+    if fps <= 0:
+        raise RenderError(f"fps must be positive, got {fps}")
+    gop = max(1, GOP_SECONDS * fps)
+    if encoder == "libx264":
+        codec = [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-profile:v",
+            "high",
+            "-crf",
+            "20",
+            "-x264-params",
+            "scenecut=0",
+        ]
+    elif encoder == "h264_nvenc":
+        codec = [
+            "-c:v",
+            "h264_nvenc",
+            "-preset",
+            "p4",
+            "-profile:v",
+            "high",
+            "-rc",
+            "vbr",
+            "-cq",
+            "23",
+            "-b:v",
+            "0",
+            "-bf",
+            "0",
+        ]
+    else:
+        raise RenderError(f"unknown encoder: {encoder}")
+    return [
+        *codec,
+        "-pix_fmt",
+        "yuv420p",
+        "-r",
+        str(fps),
+        "-g",
+        str(gop),
+        "-keyint_min",
+        str(gop),
+        "-video_track_timescale",
+        "90000",
+        "-an",
+    ]
+
+
+def still_encode_args(encoder: str, fps: int) -> list[str]:
+    """``video_encode_args`` plus ``-tune stillimage`` for libx264 (stream parameters unchanged)."""
+    args = video_encode_args(encoder, fps)
+    if encoder == "libx264":
+        at = args.index("-preset") + 2
+        args[at:at] = ["-tune", "stillimage"]
+    return args

@@ -1,0 +1,276 @@
+"""``estudio serve``: the API (uvicorn) plus a render worker, state in SQLite, blobs in a folder.
+
+Two processes. The API process answers HTTP, delivers webhooks and watches the drop folder; it
+only *queues* renders (``QueueOrchestrator``). A worker process (spawned, dies with its parent)
+claims queued jobs and runs them with the pipeline's ``LocalOrchestrator``, so rendering never
+holds the API's interpreter lock, and stopping the server never leaves a half-finished render
+marked as running: on start, jobs left ``queued``/``running`` by a previous run are resumed from
+the start once (the stages are idempotent), then marked failed with code ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import secrets
+import signal
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from estudio.adapters.local import FolderBlobStore, SqliteItemStore
+from estudio.api.app import create_app
+from estudio.api.keys import create_key, verify_key
+from estudio.api.service import job_payload
+from estudio.api.urls import UrlSigner
+from estudio.errors import ConcurrentUpdate, NotFound, Unauthorized
+from estudio.jobs import JOB_KIND, Job, JobRepository, JobStatus
+from estudio.observability import logger
+from estudio.ports import ItemStore
+from estudio.settings import Settings
+from estudio.webhooks.delivery import WebhookService, find_items
+
+LOCAL_TENANT = "local"
+MAX_RESUMES = 1
+INTERRUPTED = "interrupted"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def open_stores(data_dir: Path) -> tuple[SqliteItemStore, FolderBlobStore]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteItemStore(data_dir / "state.sqlite3"), FolderBlobStore(data_dir / "blobs")
+
+
+def url_secret(data_dir: Path) -> bytes:
+    """The key that signs local download/upload links; made once per data folder."""
+    path = data_dir / "url-signing.key"
+    if not path.is_file():
+        _write_private(path, secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def local_api_key(items: ItemStore, data_dir: Path) -> str:
+    """The ``local`` tenant's key, kept in the data folder (mode 0600) for the web page."""
+    path = data_dir / "local-api-key"
+    if path.is_file():
+        key = path.read_text().strip()
+        try:
+            verify_key(items, key)
+            return key
+        except Unauthorized:
+            logger.warning("stored local API key no longer valid; making a new one")
+    key = create_key(items, LOCAL_TENANT, label="local web page")
+    _write_private(path, key.encode())
+    return key
+
+
+class QueueOrchestrator:
+    """``ports.Orchestrator`` for the API process: the job is queued in the store with its input;
+    the worker process claims and runs it. Cancelling is the job's status (the worker watches)."""
+
+    def __init__(self, items: ItemStore) -> None:
+        self.items = items
+
+    def start(self, job_id: str, payload: Mapping[str, Any]) -> str:
+        self.items.update(JOB_KIND, job_id, {"payload": dict(payload), "worker": None})
+        return job_id
+
+    def stop(self, job_id: str, reason: str) -> None:
+        logger.info("render stop requested", render_id=job_id, reason=reason)
+
+
+def recover_jobs(
+    items: ItemStore, jobs: JobRepository, max_resumes: int = MAX_RESUMES
+) -> dict[str, int]:
+    """Jobs a previous run left ``queued`` or ``running``: re-queue (from the start) each one once,
+    then fail it as ``interrupted``. Call before any worker starts."""
+    counts = {"resumed": 0, "failed": 0}
+    for status in (JobStatus.RUNNING, JobStatus.QUEUED):
+        for item in find_items(items, JOB_KIND, "status", status.value):
+            job = Job.from_item(item)
+            resumes = int(item.data.get("resumes", 0))
+            was_started = status == JobStatus.RUNNING or item.data.get("worker")
+            if was_started and resumes >= max_resumes:
+                jobs.fail(job.id, INTERRUPTED, "the server stopped during this render")
+                counts["failed"] += 1
+                continue
+            payload = item.data.get("payload") or job_payload(job, item.data.get("scene_overrides"))
+            items.update(
+                JOB_KIND,
+                job.id,
+                {
+                    "worker": None,
+                    "payload": payload,
+                    "resumes": resumes + (1 if was_started else 0),
+                },
+            )
+            counts["resumed"] += 1
+            logger.info("render resumed after restart", render_id=job.id, status=status.value)
+    return counts
+
+
+# --- the worker process --------------------------------------------------------------------------
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this process when its parent dies (even by SIGKILL)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def run_worker(settings: Settings, parent_pid: int, poll_s: float = 0.3) -> None:
+    """The worker process's main loop: claim queued jobs, run them, pass on cancellations."""
+    _die_with_parent()
+    from estudio.pipeline.context import StageContext
+    from estudio.pipeline.runner import LocalOrchestrator
+
+    items, blobs = open_stores(settings.data)
+    events = WebhookService(items)  # publishes deliveries; the API process sends them
+    jobs = JobRepository(items, events=events)
+    context = StageContext(blobs=blobs, jobs=jobs, settings=settings)
+    orchestrator = LocalOrchestrator(lambda: context, workers=1)
+    me = f"{os.getpid()}-{secrets.token_hex(4)}"
+    mine: set[str] = set()
+    logger.info("render worker started", worker=me)
+    while os.getppid() == parent_pid:
+        for item in find_items(items, JOB_KIND, "status", JobStatus.QUEUED.value):
+            if item.data.get("worker") or not item.data.get("payload"):
+                continue
+            try:
+                items.update(JOB_KIND, item.id, {"worker": me}, expect_version=item.version)
+            except (ConcurrentUpdate, NotFound):
+                continue
+            mine.add(item.id)
+            orchestrator.start(item.id, item.data["payload"])
+        for job_id in list(mine):
+            try:
+                job = jobs.get(job_id)
+            except NotFound:
+                mine.discard(job_id)
+                continue
+            if job.status == JobStatus.CANCELLED:
+                orchestrator.stop(job_id, "cancelled")
+            if job.status.finished:
+                mine.discard(job_id)
+        time.sleep(poll_s)
+    os._exit(0)  # the parent is gone: leave now, the next server resumes our jobs
+
+
+def _worker_main(settings_json: str, parent_pid: int) -> None:
+    run_worker(Settings.model_validate_json(settings_json), parent_pid)
+
+
+# --- the server ----------------------------------------------------------------------------------
+@dataclass
+class LocalServer:
+    """Everything ``serve`` runs, built and started; ``close`` stops it all."""
+
+    settings: Settings
+    items: SqliteItemStore
+    blobs: FolderBlobStore
+    webhooks: WebhookService
+    jobs: JobRepository
+    local_key: str
+    app: Any
+    worker: multiprocessing.process.BaseProcess | None = None
+    dropbox: Any = None
+
+    def close(self) -> None:
+        if self.dropbox is not None:
+            self.dropbox.stop()
+        self.webhooks.stop()
+        if self.worker is not None and self.worker.is_alive():
+            self.worker.terminate()
+            self.worker.join(10)
+            if self.worker.is_alive():
+                self.worker.kill()
+                self.worker.join(5)
+
+
+def build_server(
+    settings: Settings,
+    dropbox: Path | None = None,
+    allow_private_webhooks: bool = False,
+    start_worker: bool = True,
+) -> LocalServer:
+    data_dir = settings.data.expanduser().resolve()
+    settings = settings.model_copy(update={"data": data_dir})
+    items, blobs = open_stores(data_dir)
+    webhooks = WebhookService(items, allow_private=allow_private_webhooks)
+    jobs = JobRepository(items, events=webhooks)
+    counts = recover_jobs(items, jobs)
+    if counts["resumed"] or counts["failed"]:
+        logger.info(
+            "recovered unfinished renders", resumed=counts["resumed"], failed=counts["failed"]
+        )
+    key = local_api_key(items, data_dir)
+    app = create_app(
+        items,
+        blobs,
+        QueueOrchestrator(items),
+        settings,
+        allow_private_webhooks=allow_private_webhooks,
+        webhooks=webhooks,
+        jobs=jobs,
+        signer=UrlSigner(url_secret(data_dir)),
+        local_key=key,
+    )
+    server = LocalServer(settings, items, blobs, webhooks, jobs, key, app)
+    webhooks.start()
+    if start_worker:
+        spawn = multiprocessing.get_context("spawn")
+        server.worker = spawn.Process(
+            target=_worker_main,
+            args=(settings.model_dump_json(), os.getpid()),
+            name="estudio-render-worker",
+            daemon=True,
+        )
+        server.worker.start()
+    if dropbox is not None:
+        from estudio.dropbox import DropFolder
+
+        server.dropbox = DropFolder(dropbox, app.state.services)
+        server.dropbox.start()
+    return server
+
+
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    dropbox: Path | None = None,
+    allow_private_webhooks: bool = False,
+) -> None:
+    """Run the local server until interrupted (Ctrl-C / SIGTERM)."""
+    import uvicorn
+
+    server = build_server(settings, dropbox, allow_private_webhooks)
+    config = uvicorn.Config(server.app, host=host, port=port, log_level="warning", access_log=False)
+    logger.info("serving", url=f"http://{host}:{port}/", data=str(server.settings.data))
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        server.close()
+
+
+__all__ = [
+    "LocalServer",
+    "QueueOrchestrator",
+    "build_server",
+    "local_api_key",
+    "recover_jobs",
+    "run_worker",
+    "serve",
+]

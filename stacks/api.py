@@ -1,0 +1,116 @@
+"""The HTTP API: one FastAPI Lambda behind an HTTP API, API keys checked by a Lambda authorizer,
+throttled, with access logs and CORS for the SPA's origins."""
+
+from __future__ import annotations
+
+import jsii
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from estudio.constants import OUTPUT_API_URL
+from stacks.config import DeployConfig
+from stacks.environment import cloud_environment
+from stacks.functions import FunctionFactory, FunctionSpec, retention
+
+ACCESS_LOG_FORMAT = (
+    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
+    '"method":"$context.httpMethod","path":"$context.path","status":"$context.status",'
+    '"latencyMs":"$context.responseLatency","integrationError":"$context.integrationErrorMessage",'
+    '"authorizerError":"$context.authorizer.error","tenant":"$context.authorizer.tenant"}'
+)
+
+
+@jsii.implements(apigw.IAccessLogSettings)
+class _AccessLogs:
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigw.LogGroupLogDestination(log_group)
+
+    @property
+    def destination(self) -> apigw.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> object:
+        from aws_cdk import aws_apigateway
+
+        return aws_apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
+
+
+class ApiStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: DeployConfig,
+        artifacts: s3.IBucket,
+        outputs: s3.IBucket,
+        uploads: s3.IBucket,
+        table: dynamodb.ITable,
+        events_queue: sqs.IQueue,
+        state_machine: sfn.IStateMachine,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        factory = FunctionFactory(self, "Functions", config, cloud_environment(
+            artifacts=artifacts, outputs=outputs, uploads=uploads, table=table,
+            events_queue_url=events_queue.queue_url,
+            state_machine_arn=state_machine.state_machine_arn,
+        ))
+        self.function = factory.function(self, "Api", FunctionSpec(
+            "api", "The Estúdio HTTP API (FastAPI)", memory_mb=1024,
+            timeout=Duration.seconds(29),
+        ))
+        for bucket in (artifacts, outputs, uploads):
+            bucket.grant_read_write(self.function)
+        table.grant_read_write_data(self.function)
+        events_queue.grant_send_messages(self.function)
+        state_machine.grant_start_execution(self.function)
+        state_machine.grant_read(self.function)
+        state_machine.grant_execution(self.function, "states:StopExecution")
+
+        self.authorizer_function = factory.function(self, "Authorizer", FunctionSpec(
+            "authorizer", "Check Bearer API keys", memory_mb=256, timeout=Duration.seconds(5),
+        ))
+        table.grant_read_data(self.authorizer_function)
+        authorizer = authorizers.HttpLambdaAuthorizer(
+            "ApiKeys", self.authorizer_function,
+            response_types=[authorizers.HttpLambdaResponseType.SIMPLE],
+            identity_source=["$request.header.Authorization"],
+            results_cache_ttl=Duration.minutes(5),
+        )
+        self.api = apigw.HttpApi(
+            self, "HttpApi",
+            description=f"Estúdio API ({config.stage})",
+            create_default_stage=False,
+            default_authorizer=authorizer,
+            default_integration=integrations.HttpLambdaIntegration("App", self.function),
+            cors_preflight=apigw.CorsPreflightOptions(
+                allow_origins=list(config.spa_origins) or ["http://localhost:5173"],
+                allow_methods=[apigw.CorsHttpMethod.ANY],
+                allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+                max_age=Duration.hours(1),
+            ),
+        )
+        access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=retention(config.log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
+        )
+        self.stage = apigw.HttpStage(
+            self, "DefaultStage",
+            http_api=self.api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigw.ThrottleSettings(rate_limit=config.api_rate_limit,
+                                            burst_limit=config.api_burst_limit),
+            access_log_settings=_AccessLogs(access_logs),
+        )
+        CfnOutput(self, OUTPUT_API_URL, value=self.stage.url)

@@ -1,0 +1,71 @@
+"""Deployment settings read once from CDK context (``cdk.json`` or ``-c key=value``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import App
+
+from estudio.constants import APP_NAME, DEFAULT_STAGE, PROD_STAGES
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _list(value: object) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list | tuple):
+        return tuple(str(part) for part in value)
+    raise ValueError(f"expected a list or a comma-separated string, got {value!r}")
+
+
+def _bool(value: object, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    stage: str = DEFAULT_STAGE
+    spa_origins: tuple[str, ...] = ()
+    alarm_email: str | None = None
+    layer_dir: Path = PROJECT_ROOT / "build" / "layer"
+    max_gpu_vcpus: int = 32
+    gpu_spot: bool = True
+    api_rate_limit: int = 50
+    api_burst_limit: int = 100
+    log_retention_days: int = 30
+    project_root: Path = PROJECT_ROOT
+
+    @property
+    def is_prod(self) -> bool:
+        return self.stage in PROD_STAGES
+
+    def stack_name(self, part: str) -> str:
+        """``Estudio-dev-Storage``: stage- (and so branch-) scoped, never a resource's name."""
+        return f"{APP_NAME}-{self.stage}-{part}"
+
+    @classmethod
+    def from_app(cls, app: App) -> DeployConfig:
+        node = app.node
+        stage = str(node.try_get_context("stage") or DEFAULT_STAGE)
+        if not stage.replace("-", "").isalnum() or len(stage) > 24:
+            raise ValueError(f"stage must be letters, digits and dashes (≤24): {stage!r}")
+        layer_dir = node.try_get_context("layer_dir")
+        return cls(
+            stage=stage,
+            spa_origins=_list(node.try_get_context("spa_origins")),
+            alarm_email=node.try_get_context("alarm_email") or None,
+            layer_dir=Path(layer_dir) if layer_dir else PROJECT_ROOT / "build" / "layer",
+            max_gpu_vcpus=int(node.try_get_context("max_gpu_vcpus") or 32),
+            gpu_spot=_bool(node.try_get_context("gpu_spot"), default=stage not in PROD_STAGES),
+            api_rate_limit=int(node.try_get_context("api_rate_limit") or 50),
+            api_burst_limit=int(node.try_get_context("api_burst_limit") or 100),
+            log_retention_days=int(node.try_get_context("log_retention_days") or 30),
+        )

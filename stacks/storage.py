@@ -1,0 +1,140 @@
+"""Stateful resources: the buckets and the single table. Retained in production."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from estudio.constants import (
+    CACHE_PREFIX,
+    INTERMEDIATE_TAG_KEY,
+    INTERMEDIATE_TAG_VALUE,
+    KIND_INDEX,
+    KIND_INDEX_PK,
+    KIND_INDEX_SK,
+    OUTPUT_ARTIFACTS_BUCKET,
+    OUTPUT_DROPBOX_BUCKET,
+    OUTPUT_OUTPUTS_BUCKET,
+    OUTPUT_TABLE,
+    OUTPUT_UPLOADS_BUCKET,
+    TABLE_PK,
+    TABLE_SK,
+    TABLE_TTL_ATTRIBUTE,
+    TENANT_INDEX,
+    TENANT_INDEX_PK,
+    TENANT_INDEX_SK,
+)
+from stacks.config import DeployConfig
+
+INTERMEDIATE_DAYS = 7
+CACHE_DAYS = 30
+UPLOAD_DAYS = 2
+
+
+class StorageStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, config: DeployConfig, **kwargs: object) -> None:
+        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        self.config = config
+        removal = RemovalPolicy.RETAIN  # buckets keep customer data, in every stage
+
+        self.access_logs = s3.Bucket(
+            self, "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(id="expire-logs", expiration=Duration.days(90))],
+            removal_policy=removal,
+        )
+        self.uploads = self._bucket(
+            "Uploads", "uploads/",
+            lifecycle=[s3.LifecycleRule(id="expire-uploads", expiration=Duration.days(UPLOAD_DAYS),
+                                        abort_incomplete_multipart_upload_after=Duration.days(1))],
+            cors=[s3.CorsRule(allowed_methods=[s3.HttpMethods.PUT],
+                              allowed_origins=list(config.spa_origins) or ["*"],
+                              allowed_headers=["*"], max_age=3000)],
+        )
+        self.dropbox = self._bucket(
+            "Dropbox", "dropbox/", event_bridge=True,
+            lifecycle=[s3.LifecycleRule(id="expire-old-versions",
+                                        noncurrent_version_expiration=Duration.days(7))],
+        )
+        self.artifacts = self._bucket(
+            "Artifacts", "artifacts/",
+            lifecycle=[
+                s3.LifecycleRule(
+                    id="expire-intermediates",
+                    tag_filters={INTERMEDIATE_TAG_KEY: INTERMEDIATE_TAG_VALUE},
+                    expiration=Duration.days(INTERMEDIATE_DAYS),
+                ),
+                s3.LifecycleRule(id="expire-cache", prefix=CACHE_PREFIX,
+                                 expiration=Duration.days(CACHE_DAYS)),
+                s3.LifecycleRule(id="expire-old-versions",
+                                 noncurrent_version_expiration=Duration.days(7),
+                                 abort_incomplete_multipart_upload_after=Duration.days(1)),
+            ],
+        )
+        self.outputs = self._bucket(
+            "Outputs", "outputs/",
+            lifecycle=[s3.LifecycleRule(id="expire-old-versions",
+                                        noncurrent_version_expiration=Duration.days(30))],
+            cors=[s3.CorsRule(allowed_methods=[s3.HttpMethods.GET],
+                              allowed_origins=list(config.spa_origins) or ["*"],
+                              allowed_headers=["*"], max_age=3000)],
+        )
+
+        self.table = dynamodb.Table(
+            self, "Table",
+            partition_key=dynamodb.Attribute(name=TABLE_PK, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=TABLE_SK, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=TABLE_TTL_ATTRIBUTE,
+            deletion_protection=config.is_prod,
+            removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
+        )
+        for name, pk, sk in ((TENANT_INDEX, TENANT_INDEX_PK, TENANT_INDEX_SK),
+                             (KIND_INDEX, KIND_INDEX_PK, KIND_INDEX_SK)):
+            self.table.add_global_secondary_index(
+                index_name=name,
+                partition_key=dynamodb.Attribute(name=pk, type=dynamodb.AttributeType.STRING),
+                sort_key=dynamodb.Attribute(name=sk, type=dynamodb.AttributeType.STRING),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )
+
+        for key, value in (
+            (OUTPUT_UPLOADS_BUCKET, self.uploads.bucket_name),
+            (OUTPUT_DROPBOX_BUCKET, self.dropbox.bucket_name),
+            (OUTPUT_ARTIFACTS_BUCKET, self.artifacts.bucket_name),
+            (OUTPUT_OUTPUTS_BUCKET, self.outputs.bucket_name),
+            (OUTPUT_TABLE, self.table.table_name),
+        ):
+            CfnOutput(self, key, value=value)
+
+    def _bucket(
+        self,
+        id: str,
+        log_prefix: str,
+        lifecycle: list[s3.LifecycleRule],
+        cors: list[s3.CorsRule] | None = None,
+        event_bridge: bool = False,
+    ) -> s3.Bucket:
+        return s3.Bucket(
+            self, id,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix=log_prefix,
+            lifecycle_rules=lifecycle,
+            cors=cors,
+            event_bridge_enabled=event_bridge,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
