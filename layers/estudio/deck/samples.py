@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -25,6 +26,7 @@ from pptx.util import Emu, Pt
 from estudio.deck.safety import CFB_MAGIC
 
 WIDE = (Emu(12_192_000), Emu(6_858_000))  # 16:9, 13.333 x 7.5 in
+FIXED_DATE = datetime(2025, 1, 1, 12, 0, 0)
 CHARS_PER_SECOND = 15.0  # espeak-ng pt-BR at its default rate speaks about 14-16 characters/s
 
 LAYOUT_TITLE, LAYOUT_CONTENT, LAYOUT_TITLE_ONLY = 0, 1, 5
@@ -37,6 +39,7 @@ def _write_atomic(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a deck is an ordinary readable file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -45,9 +48,23 @@ def _write_atomic(path: Path, data: bytes) -> Path:
 
 
 def _save(prs: PresentationType, path: Path) -> Path:
+    """Save with fixed dates (document properties and zip entries): the same deck, same bytes."""
+    props = prs.core_properties
+    props.created = props.modified = FIXED_DATE
+    props.last_modified_by = "Estúdio"
+    props.revision = 1
     buf = io.BytesIO()
     prs.save(buf)
-    return _write_atomic(path, buf.getvalue())
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(buf) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst,
+    ):
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, src.read(info))
+    return _write_atomic(path, out.getvalue())
 
 
 def _wide_presentation(title: str) -> PresentationType:
@@ -134,9 +151,8 @@ def make_example_deck(path: Path) -> Path:
     )
     _notes(
         s,
-        "A NR-10 define os requisitos mínimos para proteger quem trabalha com eletricidade. "
-        "Ela vale da geração ao consumo, e em qualquer tensão: dos 220 V de uma tomada "
-        "aos 13,8 kV de uma rede de distribuição.",
+        "A NR-10 define os requisitos mínimos para proteger quem trabalha com eletricidade, "
+        "em qualquer tensão: dos 220 V de uma tomada aos 13,8 kV da rede de distribuição.",
     )
 
     s = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
@@ -160,8 +176,8 @@ def make_example_deck(path: Path) -> Path:
                     run.font.size = Pt(22)
     _notes(
         s,
-        "A tabela mostra as faixas de tensão. Acima de 1.000 V já falamos em alta tensão, "
-        "como os 13,8 kV da rede urbana. As instalações de baixa tensão seguem a NBR 5410.",
+        "Acima de 1.000 V já é alta tensão, como os 13,8 kV da rede urbana. "
+        "As instalações de baixa tensão seguem a NBR 5410.",
     )
 
     s = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
@@ -184,9 +200,8 @@ def make_example_deck(path: Path) -> Path:
     )
     _notes(
         s,
-        "Antes de qualquer intervenção, use os EPI, como luvas isolantes e capacete, "
-        "e os EPC, como tapetes isolantes e sinalização. Teste o detector de tensão antes do uso; "
-        "com a bateria abaixo de 75%, troque-a.",
+        "Use os EPI, como luvas isolantes e capacete, e os EPC, como tapetes isolantes "
+        "e sinalização. Se a bateria do detector de tensão estiver abaixo de 75%, troque-a.",
     )
 
     s = prs.slides.add_slide(prs.slide_layouts[LAYOUT_CONTENT])
@@ -225,9 +240,8 @@ def make_example_deck(path: Path) -> Path:
     )
     _notes(
         s,
-        "O curso básico da NR-10 tem carga mínima de 40 horas, com reciclagem a cada dois anos. "
-        "A próxima turma começa no dia 1º de março, às 14h30, e a inscrição custa R$ 1.500,00. "
-        "Obrigado, e bom trabalho com segurança!",
+        "O curso básico tem 40 horas, com reciclagem a cada dois anos. A próxima turma "
+        "começa em 1º de março, às 14h30; a inscrição custa R$ 1.500,00. Bom trabalho!",
     )
     return _save(prs, path)
 

@@ -136,6 +136,7 @@ def rasterize(ctx: StageContext, msg: JobRef) -> RasterizeResult:
 
 @stage("speak", SceneTask)
 def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
+    from estudio.speech.cache import SpeechCache
     from estudio.speech.glossary import default_glossary
     from estudio.speech.service import speak as synthesize
 
@@ -152,6 +153,8 @@ def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
                 wav,
                 ctx.voices,
                 glossary=default_glossary(language),
+                chain=ctx.settings.voice_chain,
+                cache=SpeechCache(ctx.blobs),
             )
             ctx.blobs.put_file(keys.speech_audio(msg.job_id, msg.index), wav, "audio/wav")
         else:

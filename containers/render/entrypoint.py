@@ -1,0 +1,153 @@
+"""The render container's command line: ``render-scene --job-id ID --index N --options JSON``.
+
+AWS Batch runs it with the command the state machine sets (``ContainerOverrides.Command``). It
+checks the GPU (``nvidia-smi``, then a real NVENC probe through ``choose_encoder``), renders one
+scene with the same stage code the Lambdas run (``render_scene_file``) against S3 and DynamoDB,
+and prints one JSON line with the result. Helpers raise; only ``main()`` turns errors into exit
+codes: 0 done, 2 bad input (no retry will help), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from estudio.errors import EstudioError, InvalidOptions, ToolMissing
+from estudio.models import JobId, RenderOptions
+from estudio.observability import logger
+from estudio.pipeline.context import StageContext
+from pydantic import TypeAdapter, ValidationError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USER_ERROR = 2
+
+
+@dataclass(frozen=True)
+class RenderSceneArgs:
+    job_id: str
+    index: int
+    options: RenderOptions
+
+
+@dataclass(frozen=True)
+class Preflight:
+    gpu: str | None  # the GPU nvidia-smi names, None without one
+    encoder: str  # what choose_encoder picked: h264_nvenc or libx264
+
+
+class ArgumentError(InvalidOptions):
+    """The command line itself is wrong."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse exits by default; we raise instead
+        raise ArgumentError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="render", description="Render Estúdio scenes on a GPU host.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    scene = commands.add_parser("render-scene", help="render one scene's video segment")
+    scene.add_argument("--job-id", required=True)
+    scene.add_argument("--index", required=True, type=int)
+    scene.add_argument("--options", default="{}", help="RenderOptions as JSON")
+    commands.add_parser("preflight", help="report the GPU and the encoder, render nothing")
+    return parser
+
+
+def parse_render_scene(values: argparse.Namespace) -> RenderSceneArgs:
+    try:
+        job_id = TypeAdapter(JobId).validate_python(values.job_id)
+        options = RenderOptions.model_validate(json.loads(values.options))
+    except (ValidationError, ValueError) as error:
+        raise ArgumentError(f"invalid arguments: {error}") from error
+    if values.index < 0:
+        raise ArgumentError("--index must be 0 or more")
+    return RenderSceneArgs(job_id=job_id, index=values.index, options=options)
+
+
+def gpu_name(which: Callable[[str], str | None] = shutil.which) -> str | None:
+    """The first GPU's name from ``nvidia-smi``; None when there is no driver or no GPU."""
+    exe = which("nvidia-smi")
+    if exe is None:
+        return None
+    try:
+        result = subprocess.run(
+            [exe, "--query-gpu=name,driver_version", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=30, check=True,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
+        logger.warning("nvidia-smi failed", error=type(error).__name__)
+        return None
+    first = result.stdout.strip().splitlines()
+    return first[0].strip() if first else None
+
+
+def preflight(
+    ffmpeg_override: str | None,
+    preference: str,
+    which: Callable[[str], str | None] = shutil.which,
+) -> Preflight:
+    from estudio.media.ffmpeg import choose_encoder, ffmpeg_exe
+
+    ffmpeg = ffmpeg_exe(ffmpeg_override)
+    gpu = gpu_name(which)
+    encoder = choose_encoder(ffmpeg, preference)
+    if gpu and encoder != "h264_nvenc":
+        logger.warning("gpu present but nvenc unusable (NVIDIA_DRIVER_CAPABILITIES needs video)",
+                       gpu=gpu)
+    logger.info("preflight", gpu=gpu, encoder=encoder)
+    return Preflight(gpu=gpu, encoder=encoder)
+
+
+def render_scene(ctx: StageContext, args: RenderSceneArgs) -> dict[str, Any]:
+    from estudio.pipeline.stages import render_scene_file
+
+    found = preflight(ctx.settings.ffmpeg, ctx.settings.encoder)
+    ctx.settings = ctx.settings.model_copy(update={"encoder": found.encoder})
+    result = render_scene_file(ctx, args.job_id, args.index, args.options.model_dump(mode="json"))
+    return {**result, "encoder": found.encoder, "gpu": found.gpu}
+
+
+def _cloud_context() -> StageContext:
+    from estudio.adapters.aws.context import build_stage_context
+
+    return build_stage_context()
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    context_factory: Callable[[], StageContext] = _cloud_context,
+) -> int:
+    try:
+        values = build_parser().parse_args(argv)
+        if values.command == "preflight":
+            from estudio.settings import get_settings
+
+            settings = get_settings()
+            found = preflight(settings.ffmpeg, settings.encoder)
+            print(json.dumps({"gpu": found.gpu, "encoder": found.encoder}))
+            return EXIT_OK
+        args = parse_render_scene(values)
+        logger.append_keys(job_id=args.job_id, scene=args.index)
+        result = render_scene(context_factory(), args)
+    except EstudioError as error:
+        logger.error("render failed", error=type(error).__name__, code=error.code,
+                     message=error.message[:500])
+        print(json.dumps({"error": error.to_dict()}), file=sys.stdout)
+        return EXIT_USER_ERROR if error.user_error and not isinstance(error, ToolMissing) \
+            else EXIT_FAILED
+    print(json.dumps(result))
+    logger.info("scene rendered", reused=result.get("reused"), encoder=result.get("encoder"))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
