@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_s3 as s3
+from typing import TYPE_CHECKING
 
 from estudio.constants import (
     ENV_ARTIFACTS_BUCKET,
@@ -14,21 +13,21 @@ from estudio.constants import (
     ENV_UPLOADS_BUCKET,
 )
 
+if TYPE_CHECKING:
+    from stacks.storage import DataPlane
+
 
 def cloud_environment(
+    data: DataPlane,
     *,
-    artifacts: s3.IBucket,
-    outputs: s3.IBucket,
-    uploads: s3.IBucket,
-    table: dynamodb.ITable,
     events_queue_url: str | None = None,
     state_machine_arn: str | None = None,
 ) -> dict[str, str]:
     env = {
-        ENV_ARTIFACTS_BUCKET: artifacts.bucket_name,
-        ENV_OUTPUTS_BUCKET: outputs.bucket_name,
-        ENV_UPLOADS_BUCKET: uploads.bucket_name,
-        ENV_TABLE: table.table_name,
+        ENV_ARTIFACTS_BUCKET: data.artifacts.bucket_name,
+        ENV_OUTPUTS_BUCKET: data.outputs.bucket_name,
+        ENV_UPLOADS_BUCKET: data.uploads.bucket_name,
+        ENV_TABLE: data.table.table_name,
     }
     if events_queue_url:
         env[ENV_EVENTS_QUEUE_URL] = events_queue_url

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aws_cdk import Annotations, Duration, RemovalPolicy, Size
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -18,6 +19,7 @@ from constructs import Construct
 from estudio.observability import SERVICE
 from stacks.config import DeployConfig
 from stacks.layer import layer_source
+from stacks.nag import acknowledge
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -85,8 +87,16 @@ class FunctionFactory(Construct):
             removal_policy=RemovalPolicy.RETAIN if self.config.is_prod else RemovalPolicy.DESTROY,
         )
 
-    def _common(self, id: str, spec: FunctionSpec) -> dict[str, object]:
+    def _common(self, scope: Construct, id: str, spec: FunctionSpec) -> dict[str, object]:
+        log_group = self._log_group(id)
+        # Its own role: writes its own log group only (no AWS managed policy); the stacks add
+        # what the function touches.
+        role = iam.Role(scope, f"{id}Role",
+                        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                        description=f"{spec.name} function")
+        log_group.grant_write(role)
         return {
+            "role": role,
             "description": spec.description,
             "memory_size": spec.memory_mb,
             "timeout": spec.timeout,
@@ -95,7 +105,7 @@ class FunctionFactory(Construct):
             "logging_format": lambda_.LoggingFormat.JSON,
             "application_log_level_v2": lambda_.ApplicationLogLevel.INFO,
             "system_log_level_v2": lambda_.SystemLogLevel.WARN,
-            "log_group": self._log_group(id),
+            "log_group": log_group,
             "environment": {
                 **self.environment,
                 # Stage code stops its tools a little before Lambda stops it.
@@ -108,23 +118,28 @@ class FunctionFactory(Construct):
         folder: Path = self.config.project_root / "functions" / spec.name
         if not (folder / "handler.py").is_file():
             raise FileNotFoundError(f"no handler for {spec.name}: {folder / 'handler.py'}")
-        return lambda_.Function(
+        fn = lambda_.Function(
             scope, id,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler="handler.handler",
             code=lambda_.Code.from_asset(str(folder), exclude=["__pycache__", "*.pyc"]),
             layers=[self.layer],
-            **self._common(id, spec),  # type: ignore[arg-type]
+            **self._common(scope, id, spec),  # type: ignore[arg-type]
         )
+        acknowledge(fn, "AwsSolutions-L1")
+        acknowledge(fn.role or fn, "AwsSolutions-IAM5[Resource::*]")  # X-Ray
+        return fn
 
     def image_function(
         self, scope: Construct, id: str, spec: FunctionSpec, code: lambda_.DockerImageCode
     ) -> lambda_.DockerImageFunction:
         """For stages that need system programs (LibreOffice): the package is in the image."""
-        return lambda_.DockerImageFunction(
+        fn = lambda_.DockerImageFunction(
             scope, id,
             code=code,
             architecture=lambda_.Architecture.X86_64,
-            **self._common(id, spec),  # type: ignore[arg-type]
+            **self._common(scope, id, spec),  # type: ignore[arg-type]
         )
+        acknowledge(fn.role or fn, "AwsSolutions-IAM5[Resource::*]")  # X-Ray
+        return fn

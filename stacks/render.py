@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_batch as batch
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -22,6 +20,8 @@ from estudio.constants import NVIDIA_DRIVER_CAPABILITIES, OUTPUT_JOB_QUEUE_ARN
 from stacks.config import DeployConfig
 from stacks.environment import cloud_environment
 from stacks.functions import retention
+from stacks.nag import acknowledge
+from stacks.storage import DataPlane
 
 DOCKERFILE = "containers/render/Dockerfile"
 RENDER_TARGET = "render"
@@ -44,10 +44,7 @@ class RenderStack(Stack):
         id: str,
         *,
         config: DeployConfig,
-        artifacts: s3.IBucket,
-        outputs: s3.IBucket,
-        uploads: s3.IBucket,
-        table: dynamodb.ITable,
+        data: DataPlane,
         events: sqs.IQueue,
         **kwargs: object,
     ) -> None:
@@ -86,8 +83,8 @@ class RenderStack(Stack):
             self, "JobRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description="The render container: job blobs, job items, job events",
         )
-        artifacts.grant_read_write(self.job_role)
-        table.grant_read_write_data(self.job_role)
+        self.job_role.add_managed_policy(data.artifacts_rw)
+        self.job_role.add_managed_policy(data.table_rw)
         events.grant_send_messages(self.job_role)
         self.log_group = logs.LogGroup(
             self, "JobLogs", retention=retention(config.log_retention_days),
@@ -111,8 +108,7 @@ class RenderStack(Stack):
                     "ESTUDIO_DATA": "/tmp/estudio",
                     "POWERTOOLS_SERVICE_NAME": "estudio",
                     "POWERTOOLS_LOG_LEVEL": "INFO",
-                    **cloud_environment(artifacts=artifacts, outputs=outputs, uploads=uploads,
-                                        table=table, events_queue_url=events.queue_url),
+                    **cloud_environment(data, events_queue_url=events.queue_url),
                 },
                 logging=ecs.LogDriver.aws_logs(stream_prefix="render", log_group=self.log_group),
             ),
@@ -125,12 +121,14 @@ class RenderStack(Stack):
             ],
             propagate_tags=True,
         )
+        # ECR's GetAuthorizationToken takes no resource: the execution role pulls the image.
+        acknowledge(self.job_definition, "AwsSolutions-IAM5[Resource::*]")
         CfnOutput(self, OUTPUT_JOB_QUEUE_ARN, value=self.queue.job_queue_arn)
 
     def _compute(
         self, id: str, security_group: ec2.ISecurityGroup, config: DeployConfig, spot: bool
     ) -> batch.ManagedEc2EcsComputeEnvironment:
-        return batch.ManagedEc2EcsComputeEnvironment(
+        env = batch.ManagedEc2EcsComputeEnvironment(
             self, id,
             vpc=self.vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
@@ -144,3 +142,6 @@ class RenderStack(Stack):
             maxv_cpus=config.max_gpu_vcpus,
             replace_compute_environment=False,
         )
+        acknowledge(env, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+                         "service-role/AmazonEC2ContainerServiceforEC2Role]")
+        return env

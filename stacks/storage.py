@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from estudio.constants import (
     CACHE_PREFIX,
+    DROPBOX_PREFIX,
     INTERMEDIATE_TAG_KEY,
     INTERMEDIATE_TAG_VALUE,
     KIND_INDEX,
@@ -26,11 +30,29 @@ from estudio.constants import (
     TENANT_INDEX_PK,
     TENANT_INDEX_SK,
 )
+from stacks.access import bucket_policy, table_policy
 from stacks.config import DeployConfig
 
 INTERMEDIATE_DAYS = 7
 CACHE_DAYS = 30
 UPLOAD_DAYS = 2
+
+
+@dataclass(frozen=True)
+class DataPlane:
+    """What stateless stacks receive: the stores and the policies that open them."""
+
+    artifacts: s3.IBucket
+    outputs: s3.IBucket
+    uploads: s3.IBucket
+    dropbox: s3.IBucket
+    table: dynamodb.ITable
+    artifacts_rw: iam.IManagedPolicy
+    outputs_rw: iam.IManagedPolicy
+    uploads_rw: iam.IManagedPolicy
+    dropbox_read: iam.IManagedPolicy
+    table_rw: iam.IManagedPolicy
+    table_read: iam.IManagedPolicy
 
 
 class StorageStack(Stack):
@@ -57,7 +79,7 @@ class StorageStack(Stack):
                               allowed_headers=["*"], max_age=3000)],
         )
         self.dropbox = self._bucket(
-            "Dropbox", "dropbox/", event_bridge=True,
+            "Dropbox", "dropbox/",
             lifecycle=[s3.LifecycleRule(id="expire-old-versions",
                                         noncurrent_version_expiration=Duration.days(7))],
         )
@@ -107,6 +129,26 @@ class StorageStack(Stack):
                 projection_type=dynamodb.ProjectionType.ALL,
             )
 
+        # "Object Created" events to EventBridge, set natively (no custom resource Lambda).
+        dropbox_cfn = self.dropbox.node.default_child
+        assert isinstance(dropbox_cfn, s3.CfnBucket)
+        dropbox_cfn.add_property_override(
+            "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
+        )
+
+        indexes = [TENANT_INDEX, KIND_INDEX]
+        self.data = DataPlane(
+            artifacts=self.artifacts, outputs=self.outputs, uploads=self.uploads,
+            dropbox=self.dropbox, table=self.table,
+            artifacts_rw=bucket_policy(self, "ArtifactsReadWrite", self.artifacts, write=True),
+            outputs_rw=bucket_policy(self, "OutputsReadWrite", self.outputs, write=True),
+            uploads_rw=bucket_policy(self, "UploadsReadWrite", self.uploads, write=True),
+            dropbox_read=bucket_policy(self, "DropboxRead", self.dropbox, write=False,
+                                       prefix=DROPBOX_PREFIX),
+            table_rw=table_policy(self, "TableReadWrite", self.table, indexes, write=True),
+            table_read=table_policy(self, "TableRead", self.table, indexes, write=False),
+        )
+
         for key, value in (
             (OUTPUT_UPLOADS_BUCKET, self.uploads.bucket_name),
             (OUTPUT_DROPBOX_BUCKET, self.dropbox.bucket_name),
@@ -122,7 +164,6 @@ class StorageStack(Stack):
         log_prefix: str,
         lifecycle: list[s3.LifecycleRule],
         cors: list[s3.CorsRule] | None = None,
-        event_bridge: bool = False,
     ) -> s3.Bucket:
         return s3.Bucket(
             self, id,
@@ -135,6 +176,5 @@ class StorageStack(Stack):
             server_access_logs_prefix=log_prefix,
             lifecycle_rules=lifecycle,
             cors=cors,
-            event_bridge_enabled=event_bridge,
             removal_policy=RemovalPolicy.RETAIN,
         )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Duration, Stack
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -13,6 +11,7 @@ from estudio.constants import OUTPUT_EVENTS_QUEUE_URL
 from stacks.config import DeployConfig
 from stacks.environment import cloud_environment
 from stacks.functions import FunctionFactory, FunctionSpec
+from stacks.storage import DataPlane
 
 DELIVERY_TIMEOUT = Duration.seconds(60)
 MAX_RECEIVES = 5
@@ -25,10 +24,7 @@ class WebhooksStack(Stack):
         id: str,
         *,
         config: DeployConfig,
-        table: dynamodb.ITable,
-        artifacts: s3.IBucket,
-        outputs: s3.IBucket,
-        uploads: s3.IBucket,
+        data: DataPlane,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
@@ -49,13 +45,13 @@ class WebhooksStack(Stack):
         )
         factory = FunctionFactory(
             self, "Functions", config,
-            cloud_environment(artifacts=artifacts, outputs=outputs, uploads=uploads, table=table),
+            cloud_environment(data),
         )
         self.delivery = factory.function(self, "Delivery", FunctionSpec(
             name="webhooks", description="Deliver job events to tenants' webhooks",
             memory_mb=256, timeout=DELIVERY_TIMEOUT,
         ))
-        table.grant_read_data(self.delivery)
+        self.delivery.role.add_managed_policy(data.table_read)  # type: ignore[union-attr]
         self.delivery.add_event_source(sources.SqsEventSource(
             self.events, batch_size=10, max_batching_window=Duration.seconds(1),
             report_batch_item_failures=True,

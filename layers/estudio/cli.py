@@ -277,10 +277,10 @@ def _fail(args: argparse.Namespace, code: str, message: str, exit_code: int) -> 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not args.verbose:
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
         from estudio.observability import logger
 
-        logger.setLevel("WARNING")
+        logger.setLevel("CRITICAL")  # the CLI reports errors itself, in one line
     handler: Callable[[argparse.Namespace], dict[str, Any]] = args.handler
     try:
         result = handler(args)

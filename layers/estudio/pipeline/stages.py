@@ -367,7 +367,8 @@ def record_failure(ctx: StageContext, msg: FailureInput) -> None:
     error = error_from_name(name, message)
     code = error.code if type(error) is not EstudioError or name == "EstudioError" else "internal_error"
     ctx.jobs.fail(msg.job_id, code, message.splitlines()[0][:500] if message else name)
-    logger.warning("job failed", job_id=msg.job_id, error=name, code=code)
+    log = logger.info if error.user_error else logger.error
+    log("job failed", job_id=msg.job_id, error=name, code=code)
 
 
 # The ASL placeholder each stage answers to (CDK substitutes Lambda ARNs for these).

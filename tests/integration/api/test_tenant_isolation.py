@@ -1,6 +1,6 @@
 """Every route that names an object answers 404 to another tenant, exactly as for a missing id.
 
-The route table is read from the app itself, so a new route without an isolation case fails here.
+The route table is read from the app's OpenAPI document, so a new route is covered by itself.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 
 from tests.integration.api.conftest import Env, Receiver, new_project_with_deck
 
@@ -23,11 +23,12 @@ BODIES = {
 }
 
 
-def _owned_routes(app: object) -> list[tuple[str, str]]:
+def _owned_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every documented route with a path parameter, from the OpenAPI table."""
     routes = []
-    for route in app.routes:  # type: ignore[attr-defined]
-        if isinstance(route, APIRoute) and "{" in route.path and route.path not in SIGNED_LINK_ROUTES:
-            routes.extend((method, route.path) for method in sorted(route.methods))
+    for path, operations in app.openapi()["paths"].items():
+        if "{" in path and path not in SIGNED_LINK_ROUTES:
+            routes.extend((method.upper(), path) for method in operations)
     return sorted(routes)
 
 
