@@ -42,31 +42,60 @@ def build_app(app: cdk.App | None = None, nag: bool = True) -> cdk.App:
     from stacks.storage import StorageStack
     from stacks.webhooks import WebhooksStack
 
-    storage = StorageStack(app, "Storage", config=config, env=env,
-                           stack_name=config.stack_name("Storage"))
-    buckets = {"artifacts": storage.artifacts, "outputs": storage.outputs,
-               "uploads": storage.uploads}
-    webhooks = WebhooksStack(app, "Webhooks", config=config, env=env, table=storage.table,
-                             stack_name=config.stack_name("Webhooks"), **buckets)
-    render = RenderStack(app, "Render", config=config, env=env, table=storage.table,
-                         events=webhooks.events, stack_name=config.stack_name("Render"),
-                         **buckets)
-    pipeline = PipelineStack(
-        app, "Pipeline", config=config, env=env, dropbox=storage.dropbox, table=storage.table,
-        events_queue=webhooks.events, job_queue=render.queue,
-        job_definition=render.job_definition, stack_name=config.stack_name("Pipeline"),
-        **buckets,
+    storage = StorageStack(
+        app, "Storage", config=config, env=env, stack_name=config.stack_name("Storage")
     )
-    api = ApiStack(app, "Api", config=config, env=env, table=storage.table,
-                   events_queue=webhooks.events, state_machine=pipeline.state_machine,
-                   stack_name=config.stack_name("Api"), **buckets)
+    data = storage.data
+    webhooks = WebhooksStack(
+        app, "Webhooks", config=config, env=env, data=data, stack_name=config.stack_name("Webhooks")
+    )
+    render = RenderStack(
+        app,
+        "Render",
+        config=config,
+        env=env,
+        data=data,
+        events=webhooks.events,
+        stack_name=config.stack_name("Render"),
+    )
+    pipeline = PipelineStack(
+        app,
+        "Pipeline",
+        config=config,
+        env=env,
+        data=data,
+        events_queue=webhooks.events,
+        job_queue=render.queue,
+        job_definition=render.job_definition,
+        stack_name=config.stack_name("Pipeline"),
+    )
+    api = ApiStack(
+        app,
+        "Api",
+        config=config,
+        env=env,
+        data=data,
+        events_queue=webhooks.events,
+        state_machine=pipeline.state_machine,
+        execution_control=pipeline.execution_control,
+        stack_name=config.stack_name("Api"),
+    )
     MonitoringStack(
-        app, "Monitoring", config=config, env=env, state_machine=pipeline.state_machine,
+        app,
+        "Monitoring",
+        config=config,
+        env=env,
+        state_machine=pipeline.state_machine,
         api=api.api,
-        dead_letter_queues={"Webhooks": webhooks.dead_letters,
-                            "Ingest": pipeline.ingest_dead_letters},
-        functions={"Ingest": pipeline.ingest, "Api": api.function,
-                   "WebhookDelivery": webhooks.delivery},
+        dead_letter_queues={
+            "Webhooks": webhooks.dead_letters,
+            "Ingest": pipeline.ingest_dead_letters,
+        },
+        functions={
+            "Ingest": pipeline.ingest,
+            "Api": api.function,
+            "WebhookDelivery": webhooks.delivery,
+        },
         stack_name=config.stack_name("Monitoring"),
     )
     for stack in (storage, webhooks, render, pipeline, api):

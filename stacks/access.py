@@ -11,16 +11,33 @@ from constructs import Construct
 
 from stacks.nag import acknowledge_wildcards
 
-OBJECT_READ = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging",
-               "s3:GetObjectVersionTagging"]
-OBJECT_WRITE = ["s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject",
-                "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
-TABLE_READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
-              "dynamodb:DescribeTable"]
-TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-               "dynamodb:ConditionCheckItem"]
+OBJECT_READ = [
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectTagging",
+    "s3:GetObjectVersionTagging",
+]
+OBJECT_WRITE = [
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+]
+TABLE_READ = [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:DescribeTable",
+]
+TABLE_WRITE = [
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+]
 OBJECT_REASON = (
-    "Object-level S3 actions need object ARNs: the render's keys (jobs/{id}/...) are not known "
+    "Object-level S3 actions need object ARNs: the render's keys (jobs/{{id}}/...) are not known "
     "before it runs, so access is granted to this one bucket's objects{scope}."
 )
 
@@ -31,7 +48,8 @@ def bucket_policy(
     objects = bucket.arn_for_objects(f"{prefix}*")
     actions = OBJECT_READ + (OBJECT_WRITE if write else [])
     policy = iam.ManagedPolicy(
-        scope, id,
+        scope,
+        id,
         description=f"{'Read-write' if write else 'Read'} access to one bucket's objects",
         statements=[
             iam.PolicyStatement(actions=actions, resources=[objects]),
@@ -48,9 +66,13 @@ def table_policy(
 ) -> iam.ManagedPolicy:
     resources = [table.table_arn, *(f"{table.table_arn}/index/{name}" for name in indexes)]
     return iam.ManagedPolicy(
-        scope, id,
+        scope,
+        id,
         description=f"{'Read-write' if write else 'Read'} access to the single table",
-        statements=[iam.PolicyStatement(
-            actions=TABLE_READ + (TABLE_WRITE if write else []), resources=resources,
-        )],
+        statements=[
+            iam.PolicyStatement(
+                actions=TABLE_READ + (TABLE_WRITE if write else []),
+                resources=resources,
+            )
+        ],
     )

@@ -8,9 +8,8 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
-from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -19,6 +18,7 @@ from estudio.constants import OUTPUT_API_URL
 from stacks.config import DeployConfig
 from stacks.environment import cloud_environment
 from stacks.functions import FunctionFactory, FunctionSpec, retention
+from stacks.storage import DataPlane
 
 ACCESS_LOG_FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
@@ -51,44 +51,66 @@ class ApiStack(Stack):
         id: str,
         *,
         config: DeployConfig,
-        artifacts: s3.IBucket,
-        outputs: s3.IBucket,
-        uploads: s3.IBucket,
-        table: dynamodb.ITable,
+        data: DataPlane,
         events_queue: sqs.IQueue,
         state_machine: sfn.IStateMachine,
+        execution_control: iam.IManagedPolicy,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
-        factory = FunctionFactory(self, "Functions", config, cloud_environment(
-            artifacts=artifacts, outputs=outputs, uploads=uploads, table=table,
-            events_queue_url=events_queue.queue_url,
-            state_machine_arn=state_machine.state_machine_arn,
-        ))
-        self.function = factory.function(self, "Api", FunctionSpec(
-            "api", "The Estúdio HTTP API (FastAPI)", memory_mb=1024,
-            timeout=Duration.seconds(29),
-        ))
-        for bucket in (artifacts, outputs, uploads):
-            bucket.grant_read_write(self.function)
-        table.grant_read_write_data(self.function)
+        factory = FunctionFactory(
+            self,
+            "Functions",
+            config,
+            cloud_environment(
+                data,
+                events_queue_url=events_queue.queue_url,
+                state_machine_arn=state_machine.state_machine_arn,
+            ),
+        )
+        self.function = factory.function(
+            self,
+            "Api",
+            FunctionSpec(
+                "api",
+                "The Estúdio HTTP API (FastAPI)",
+                memory_mb=1024,
+                timeout=Duration.seconds(29),
+            ),
+        )
+        role = self.function.role
+        assert role is not None
+        for policy in (
+            data.artifacts_rw,
+            data.outputs_rw,
+            data.uploads_rw,
+            data.table_rw,
+            execution_control,
+        ):
+            role.add_managed_policy(policy)
         events_queue.grant_send_messages(self.function)
-        state_machine.grant_start_execution(self.function)
-        state_machine.grant_read(self.function)
-        state_machine.grant_execution(self.function, "states:StopExecution")
 
-        self.authorizer_function = factory.function(self, "Authorizer", FunctionSpec(
-            "authorizer", "Check Bearer API keys", memory_mb=256, timeout=Duration.seconds(5),
-        ))
-        table.grant_read_data(self.authorizer_function)
+        self.authorizer_function = factory.function(
+            self,
+            "Authorizer",
+            FunctionSpec(
+                "authorizer",
+                "Check Bearer API keys",
+                memory_mb=256,
+                timeout=Duration.seconds(5),
+            ),
+        )
+        self.authorizer_function.role.add_managed_policy(data.table_read)  # type: ignore[union-attr]
         authorizer = authorizers.HttpLambdaAuthorizer(
-            "ApiKeys", self.authorizer_function,
+            "ApiKeys",
+            self.authorizer_function,
             response_types=[authorizers.HttpLambdaResponseType.SIMPLE],
             identity_source=["$request.header.Authorization"],
             results_cache_ttl=Duration.minutes(5),
         )
         self.api = apigw.HttpApi(
-            self, "HttpApi",
+            self,
+            "HttpApi",
             description=f"Estúdio API ({config.stage})",
             create_default_stage=False,
             default_authorizer=authorizer,
@@ -101,16 +123,20 @@ class ApiStack(Stack):
             ),
         )
         access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=retention(config.log_retention_days),
+            self,
+            "AccessLogs",
+            retention=retention(config.log_retention_days),
             removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
         )
         self.stage = apigw.HttpStage(
-            self, "DefaultStage",
+            self,
+            "DefaultStage",
             http_api=self.api,
             stage_name="$default",
             auto_deploy=True,
-            throttle=apigw.ThrottleSettings(rate_limit=config.api_rate_limit,
-                                            burst_limit=config.api_burst_limit),
+            throttle=apigw.ThrottleSettings(
+                rate_limit=config.api_rate_limit, burst_limit=config.api_burst_limit
+            ),
             access_log_settings=_AccessLogs(access_logs),
         )
         CfnOutput(self, OUTPUT_API_URL, value=self.stage.url)

@@ -36,11 +36,16 @@ class FunctionSpec:
 
 
 RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
-    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS, 7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
 }
 
 
@@ -48,7 +53,9 @@ def retention(days: int) -> logs.RetentionDays:
     try:
         return RETENTION_BY_DAYS[days]
     except KeyError as error:
-        raise ValueError(f"log retention must be one of {sorted(RETENTION_BY_DAYS)} days") from error
+        raise ValueError(
+            f"log retention must be one of {sorted(RETENTION_BY_DAYS)} days"
+        ) from error
 
 
 class FunctionFactory(Construct):
@@ -73,7 +80,8 @@ class FunctionFactory(Construct):
                 "The layer holds the estudio package only; run `make layer` before deploying."
             )
         self.layer = lambda_.LayerVersion(
-            self, "SharedLayer",
+            self,
+            "SharedLayer",
             code=lambda_.Code.from_asset(str(source)),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
@@ -82,7 +90,8 @@ class FunctionFactory(Construct):
 
     def _log_group(self, id: str) -> logs.LogGroup:
         return logs.LogGroup(
-            self, f"{id}Logs",
+            self,
+            f"{id}Logs",
             retention=retention(self.config.log_retention_days),
             removal_policy=RemovalPolicy.RETAIN if self.config.is_prod else RemovalPolicy.DESTROY,
         )
@@ -91,9 +100,12 @@ class FunctionFactory(Construct):
         log_group = self._log_group(id)
         # Its own role: writes its own log group only (no AWS managed policy); the stacks add
         # what the function touches.
-        role = iam.Role(scope, f"{id}Role",
-                        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                        description=f"{spec.name} function")
+        role = iam.Role(
+            scope,
+            f"{id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{spec.name} function",
+        )
         log_group.grant_write(role)
         return {
             "role": role,
@@ -119,7 +131,8 @@ class FunctionFactory(Construct):
         if not (folder / "handler.py").is_file():
             raise FileNotFoundError(f"no handler for {spec.name}: {folder / 'handler.py'}")
         fn = lambda_.Function(
-            scope, id,
+            scope,
+            id,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler="handler.handler",
@@ -136,7 +149,8 @@ class FunctionFactory(Construct):
     ) -> lambda_.DockerImageFunction:
         """For stages that need system programs (LibreOffice): the package is in the image."""
         fn = lambda_.DockerImageFunction(
-            scope, id,
+            scope,
+            id,
             code=code,
             architecture=lambda_.Architecture.X86_64,
             **self._common(scope, id, spec),  # type: ignore[arg-type]

@@ -32,7 +32,8 @@ def stage_code_only(project_root: Path, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".layer-", dir=dest.parent))
     shutil.copytree(
-        source, tmp / "python" / "estudio",
+        source,
+        tmp / "python" / "estudio",
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache"),
     )
     if dest.exists():
@@ -57,9 +58,21 @@ def build_full_layer(project_root: Path, dest: Path, platform: str = LAMBDA_PLAT
     if dest.exists():
         shutil.rmtree(dest)
     subprocess.run(
-        [*pip, "install", "--target", str(dest / "python"), "--platform", platform,
-         "--only-binary=:all:", "--python-version", LAMBDA_PYTHON, "--implementation", "cp",
-         "--upgrade", f"{wheel}[cloud]"],
+        [
+            *pip,
+            "install",
+            "--target",
+            str(dest / "python"),
+            "--platform",
+            platform,
+            "--only-binary=:all:",
+            "--python-version",
+            LAMBDA_PYTHON,
+            "--implementation",
+            "cp",
+            "--upgrade",
+            f"{wheel}[cloud]",
+        ],
         check=True,
     )
     for name in EXCLUDED_FROM_LAYER:

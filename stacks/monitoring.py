@@ -39,8 +39,9 @@ class MonitoringStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
-        key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True,
-                      description="Encrypts the alarm topic")
+        key = kms.Key(
+            self, "AlarmTopicKey", enable_key_rotation=True, description="Encrypts the alarm topic"
+        )
         key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
         self.topic = sns.Topic(self, "Alarms", master_key=key, enforce_ssl=True)
         if config.alarm_email:
@@ -50,7 +51,11 @@ class MonitoringStack(Stack):
 
         def alarm(id: str, metric: cw.IMetric, threshold: float, description: str) -> None:
             created = cw.Alarm(
-                self, id, metric=metric, threshold=threshold, evaluation_periods=1,
+                self,
+                id,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=1,
                 comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
                 alarm_description=description,
@@ -59,22 +64,50 @@ class MonitoringStack(Stack):
             self.alarms.append(created)
 
         five_minutes = Duration.minutes(5)
-        alarm("ExecutionsFailed", state_machine.metric_failed(period=five_minutes), 1,
-              "A render execution failed")
-        alarm("ExecutionsTimedOut", state_machine.metric_timed_out(period=five_minutes), 1,
-              "A render execution timed out")
-        alarm("ExecutionsAborted", state_machine.metric_aborted(period=five_minutes), 1,
-              "A render execution was aborted outside the pipeline")
+        alarm(
+            "ExecutionsFailed",
+            state_machine.metric_failed(period=five_minutes),
+            1,
+            "A render execution failed",
+        )
+        alarm(
+            "ExecutionsTimedOut",
+            state_machine.metric_timed_out(period=five_minutes),
+            1,
+            "A render execution timed out",
+        )
+        alarm(
+            "ExecutionsAborted",
+            state_machine.metric_aborted(period=five_minutes),
+            1,
+            "A render execution was aborted outside the pipeline",
+        )
         for name, queue in dead_letter_queues.items():
-            alarm(f"{name}DlqNotEmpty",
-                  queue.metric_approximate_number_of_messages_visible(
-                      period=five_minutes, statistic="Maximum"),
-                  1, f"Messages are waiting in the {name} dead-letter queue")
-        alarm("Api5xx", api.metric_server_error(period=five_minutes, statistic="Sum"),
-              API_5XX_PER_5_MIN, "The API answered 5xx")
-        alarm("ApiLatencyP90", api.metric_latency(period=five_minutes, statistic="p90"),
-              API_LATENCY_P90_MS, "The API's p90 latency is high")
+            alarm(
+                f"{name}DlqNotEmpty",
+                queue.metric_approximate_number_of_messages_visible(
+                    period=five_minutes, statistic="Maximum"
+                ),
+                1,
+                f"Messages are waiting in the {name} dead-letter queue",
+            )
+        alarm(
+            "Api5xx",
+            api.metric_server_error(period=five_minutes, statistic="Sum"),
+            API_5XX_PER_5_MIN,
+            "The API answered 5xx",
+        )
+        alarm(
+            "ApiLatencyP90",
+            api.metric_latency(period=five_minutes, statistic="p90"),
+            API_LATENCY_P90_MS,
+            "The API's p90 latency is high",
+        )
         for name, fn in functions.items():
-            alarm(f"{name}Errors", fn.metric_errors(period=five_minutes, statistic="Sum"), 1,
-                  f"The {name} function raised errors")
+            alarm(
+                f"{name}Errors",
+                fn.metric_errors(period=five_minutes, statistic="Sum"),
+                1,
+                f"The {name} function raised errors",
+            )
         CfnOutput(self, OUTPUT_ALARM_TOPIC_ARN, value=self.topic.topic_arn)

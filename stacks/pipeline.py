@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_batch as batch
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -26,7 +24,9 @@ from estudio.constants import (
 from stacks.config import DeployConfig
 from stacks.environment import cloud_environment
 from stacks.functions import FunctionFactory, FunctionSpec, retention
+from stacks.nag import acknowledge, acknowledge_wildcards
 from stacks.render import BUILD_CONTEXT_EXCLUDE, DOCKERFILE, OFFICE_TARGET
+from stacks.storage import DataPlane
 
 ASL_FILE = "statemachines/render.asl.json"
 EXECUTION_TIMEOUT = Duration.hours(3)
@@ -41,28 +41,76 @@ class StageSpec:
 
 
 STAGES: tuple[StageSpec, ...] = (
-    StageSpec("ParseFunctionArn", FunctionSpec(
-        "parse", "Open the deck: one scene per visible slide", memory_mb=1024,
-        timeout=Duration.minutes(2), ephemeral_mb=1024)),
-    StageSpec("RasterizeFunctionArn", FunctionSpec(
-        "rasterize", "Slide images with LibreOffice and pdftoppm", memory_mb=3008,
-        timeout=Duration.minutes(10), ephemeral_mb=4096), image=True),
-    StageSpec("SpeakFunctionArn", FunctionSpec(
-        "speak", "Narrate one scene", memory_mb=1024, timeout=Duration.minutes(3))),
-    StageSpec("PlanFunctionArn", FunctionSpec(
-        "plan", "Scene timing, transitions, chapters", memory_mb=512,
-        timeout=Duration.minutes(1))),
-    StageSpec("RenderSceneFunctionArn", FunctionSpec(
-        "render_scene", "Encode one still scene (libx264)", memory_mb=2048,
-        timeout=Duration.minutes(10), ephemeral_mb=2048)),
-    StageSpec("AssembleFunctionArn", FunctionSpec(
-        "assemble", "Concatenate segments, mux the narration", memory_mb=3008,
-        timeout=Duration.minutes(15), ephemeral_mb=8192), needs_outputs=True),
-    StageSpec("PublishFunctionArn", FunctionSpec(
-        "publish", "Captions, thumbnail, manifest", memory_mb=1024,
-        timeout=Duration.minutes(3), ephemeral_mb=1024), needs_outputs=True),
-    StageSpec("FailFunctionArn", FunctionSpec(
-        "fail", "Record a failed job", memory_mb=256, timeout=Duration.seconds(30))),
+    StageSpec(
+        "ParseFunctionArn",
+        FunctionSpec(
+            "parse",
+            "Open the deck: one scene per visible slide",
+            memory_mb=1024,
+            timeout=Duration.minutes(2),
+            ephemeral_mb=1024,
+        ),
+    ),
+    StageSpec(
+        "RasterizeFunctionArn",
+        FunctionSpec(
+            "rasterize",
+            "Slide images with LibreOffice and pdftoppm",
+            memory_mb=3008,
+            timeout=Duration.minutes(10),
+            ephemeral_mb=4096,
+        ),
+        image=True,
+    ),
+    StageSpec(
+        "SpeakFunctionArn",
+        FunctionSpec("speak", "Narrate one scene", memory_mb=1024, timeout=Duration.minutes(3)),
+    ),
+    StageSpec(
+        "PlanFunctionArn",
+        FunctionSpec(
+            "plan",
+            "Scene timing, transitions, chapters",
+            memory_mb=512,
+            timeout=Duration.minutes(1),
+        ),
+    ),
+    StageSpec(
+        "RenderSceneFunctionArn",
+        FunctionSpec(
+            "render_scene",
+            "Encode one still scene (libx264)",
+            memory_mb=2048,
+            timeout=Duration.minutes(10),
+            ephemeral_mb=2048,
+        ),
+    ),
+    StageSpec(
+        "AssembleFunctionArn",
+        FunctionSpec(
+            "assemble",
+            "Concatenate segments, mux the narration",
+            memory_mb=3008,
+            timeout=Duration.minutes(15),
+            ephemeral_mb=8192,
+        ),
+        needs_outputs=True,
+    ),
+    StageSpec(
+        "PublishFunctionArn",
+        FunctionSpec(
+            "publish",
+            "Captions, thumbnail, manifest",
+            memory_mb=1024,
+            timeout=Duration.minutes(3),
+            ephemeral_mb=1024,
+        ),
+        needs_outputs=True,
+    ),
+    StageSpec(
+        "FailFunctionArn",
+        FunctionSpec("fail", "Record a failed job", memory_mb=256, timeout=Duration.seconds(30)),
+    ),
 )
 
 
@@ -73,90 +121,119 @@ class PipelineStack(Stack):
         id: str,
         *,
         config: DeployConfig,
-        artifacts: s3.IBucket,
-        outputs: s3.IBucket,
-        uploads: s3.IBucket,
-        dropbox: s3.IBucket,
-        table: dynamodb.ITable,
+        data: DataPlane,
         events_queue: sqs.IQueue,
         job_queue: batch.IJobQueue,
         job_definition: batch.IJobDefinition,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
-        environment = cloud_environment(
-            artifacts=artifacts, outputs=outputs, uploads=uploads, table=table,
-            events_queue_url=events_queue.queue_url,
-        )
+        environment = cloud_environment(data, events_queue_url=events_queue.queue_url)
         factory = FunctionFactory(self, "Functions", config, environment)
         office_code = lambda_.DockerImageCode.from_image_asset(
-            str(config.project_root), file=DOCKERFILE, target=OFFICE_TARGET,
-            exclude=BUILD_CONTEXT_EXCLUDE, cmd=["functions.rasterize.handler.handler"],
+            str(config.project_root),
+            file=DOCKERFILE,
+            target=OFFICE_TARGET,
+            exclude=BUILD_CONTEXT_EXCLUDE,
+            cmd=["functions.rasterize.handler.handler"],
         )
 
         self.stage_functions: dict[str, lambda_.Function] = {}
         for stage in STAGES:
             id_ = stage.spec.name.title().replace("_", "")
-            fn = (factory.image_function(self, id_, stage.spec, office_code) if stage.image
-                  else factory.function(self, id_, stage.spec))
-            artifacts.grant_read_write(fn)
+            fn = (
+                factory.image_function(self, id_, stage.spec, office_code)
+                if stage.image
+                else factory.function(self, id_, stage.spec)
+            )
+            role = fn.role
+            assert role is not None
+            role.add_managed_policy(data.artifacts_rw)
+            role.add_managed_policy(data.table_rw)
             if stage.needs_outputs:
-                outputs.grant_read_write(fn)
-            table.grant_read_write_data(fn)
+                role.add_managed_policy(data.outputs_rw)
             events_queue.grant_send_messages(fn)
             self.stage_functions[stage.placeholder] = fn
 
         log_group = logs.LogGroup(
-            self, "ExecutionLogs", retention=retention(config.log_retention_days),
+            self,
+            "ExecutionLogs",
+            retention=retention(config.log_retention_days),
             removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
         )
         substitutions = {name: fn.function_arn for name, fn in self.stage_functions.items()}
         substitutions["RenderJobQueueArn"] = job_queue.job_queue_arn
         substitutions["RenderJobDefinitionArn"] = job_definition.job_definition_arn
         self.state_machine = sfn.StateMachine(
-            self, "Render",
+            self,
+            "Render",
             definition_body=sfn.DefinitionBody.from_file(str(config.project_root / ASL_FILE)),
             definition_substitutions=substitutions,
             state_machine_type=sfn.StateMachineType.STANDARD,
             timeout=EXECUTION_TIMEOUT,
             tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL,
-                                include_execution_data=True),
+            logs=sfn.LogOptions(
+                destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
         )
-        for fn in self.stage_functions.values():
-            fn.grant_invoke(self.state_machine)
+        # Invoke exactly these functions (unqualified ARNs, as the ASL names them).
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[fn.function_arn for fn in self.stage_functions.values()],
+            )
+        )
         self._allow_batch_sync(job_queue, job_definition)
+        # Logs delivery, X-Ray and Batch's DescribeJobs/TerminateJob take no resource.
+        acknowledge(self.state_machine, "AwsSolutions-IAM5[Resource::*]")
+        self.execution_control = self._execution_control()
 
-        self.ingest = factory.function(self, "Ingest", FunctionSpec(
-            "ingest", "Start a render for each deck dropped in the dropbox",
-            memory_mb=256, timeout=Duration.seconds(60),
-            environment={"ESTUDIO_AWS_STATE_MACHINE_ARN": self.state_machine.state_machine_arn},
-        ))
-        dropbox.grant_read(self.ingest, f"{DROPBOX_PREFIX}*")
-        artifacts.grant_put(self.ingest)
-        table.grant_read_write_data(self.ingest)
+        self.ingest = factory.function(
+            self,
+            "Ingest",
+            FunctionSpec(
+                "ingest",
+                "Start a render for each deck dropped in the dropbox",
+                memory_mb=256,
+                timeout=Duration.seconds(60),
+                environment={"ESTUDIO_AWS_STATE_MACHINE_ARN": self.state_machine.state_machine_arn},
+            ),
+        )
+        ingest_role = self.ingest.role
+        assert ingest_role is not None
+        for policy in (data.dropbox_read, data.artifacts_rw, data.table_rw):
+            ingest_role.add_managed_policy(policy)
         events_queue.grant_send_messages(self.ingest)
         self.state_machine.grant_start_execution(self.ingest)
         self.ingest_dead_letters = sqs.Queue(
-            self, "IngestDlq", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            self,
+            "IngestDlq",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
             retention_period=Duration.days(14),
         )
+        acknowledge(self.ingest_dead_letters, "AwsSolutions-SQS3")
         events.Rule(
-            self, "DeckDropped",
+            self,
+            "DeckDropped",
             description="A .pptx dropped under dropbox/{tenant}/ starts a render",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
                 detail_type=["Object Created"],
                 detail={
-                    "bucket": {"name": [dropbox.bucket_name]},
+                    "bucket": {"name": [data.dropbox.bucket_name]},
                     # The suffix test is the handler's (".PPTX" too): a pattern is case-sensitive.
                     "object": {"key": [{"prefix": DROPBOX_PREFIX}]},
                 },
             ),
-            targets=[targets.LambdaFunction(
-                self.ingest, dead_letter_queue=self.ingest_dead_letters,
-                retry_attempts=4, max_event_age=Duration.hours(2),
-            )],
+            targets=[
+                targets.LambdaFunction(
+                    self.ingest,
+                    dead_letter_queue=self.ingest_dead_letters,
+                    retry_attempts=4,
+                    max_event_age=Duration.hours(2),
+                )
+            ],
         )
         CfnOutput(self, OUTPUT_STATE_MACHINE_ARN, value=self.state_machine.state_machine_arn)
 
@@ -165,21 +242,59 @@ class PipelineStack(Stack):
     ) -> None:
         """Exactly what ``batch:submitJob.sync`` needs: submit to this queue and definition,
         follow and stop the job, and the managed EventBridge rule that reports its end."""
-        definition_any_revision = self.format_arn(
-            service="batch", resource="job-definition",
-            resource_name=f"{job_definition.job_definition_name}*",
-        )
         role = self.state_machine.role
-        role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["batch:SubmitJob"],
-            resources=[job_queue.job_queue_arn, job_definition.job_definition_arn,
-                       definition_any_revision],
-        ))
-        role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["batch:DescribeJobs", "batch:TerminateJob"], resources=["*"],
-        ))
-        role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-            resources=[self.format_arn(service="events", resource="rule",
-                                       resource_name=BATCH_EVENTS_RULE)],
-        ))
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["batch:SubmitJob"],
+                resources=[job_queue.job_queue_arn, job_definition.job_definition_arn],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["batch:DescribeJobs", "batch:TerminateJob"],
+                resources=["*"],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                resources=[
+                    self.format_arn(
+                        service="events", resource="rule", resource_name=BATCH_EVENTS_RULE
+                    )
+                ],
+            )
+        )
+
+    def _execution_control(self) -> iam.ManagedPolicy:
+        """For the API: start executions, read and stop this state machine's executions."""
+        executions = self.format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.state_machine.state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        policy = iam.ManagedPolicy(
+            self,
+            "ExecutionControl",
+            description="Start, describe and stop render executions",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["states:StartExecution"],
+                    resources=[self.state_machine.state_machine_arn],
+                ),
+                iam.PolicyStatement(
+                    actions=["states:DescribeExecution", "states:StopExecution"],
+                    resources=[executions],
+                ),
+            ],
+        )
+        acknowledge_wildcards(
+            policy,
+            [executions],
+            (
+                "Execution ARNs end with the execution name (the job id), unknown until a render "
+                "starts; the wildcard stays inside this one state machine's executions."
+            ),
+        )
+        return policy

@@ -28,8 +28,14 @@ RENDER_TARGET = "render"
 OFFICE_TARGET = "office"
 # The Docker build context is the project root; only these paths enter it.
 BUILD_CONTEXT_EXCLUDE = [
-    "*", "!pyproject.toml", "!README.md", "!layers/**", "!functions/**",
-    "!containers/render/**", "**/__pycache__", "**/*.pyc",
+    "*",
+    "!pyproject.toml",
+    "!README.md",
+    "!layers/**",
+    "!functions/**",
+    "!containers/render/**",
+    "**/__pycache__",
+    "**/*.pyc",
 ]
 GPU_INSTANCE_CLASSES = [ec2.InstanceClass.G4DN, ec2.InstanceClass.G5, ec2.InstanceClass.G6]
 JOB_VCPUS = 4
@@ -50,21 +56,37 @@ class RenderStack(Stack):
     ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         self.vpc = ec2.Vpc(
-            self, "Vpc",
+            self,
+            "Vpc",
             max_azs=3,
             nat_gateways=0,
-            subnet_configuration=[ec2.SubnetConfiguration(
-                name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=22)],
-            gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(
-                service=ec2.GatewayVpcEndpointAwsService.S3)},
-            flow_logs={"Rejected": ec2.FlowLogOptions(
-                traffic_type=ec2.FlowLogTrafficType.REJECT,
-                destination=ec2.FlowLogDestination.to_cloud_watch_logs(logs.LogGroup(
-                    self, "FlowLogs", retention=retention(config.log_retention_days),
-                    removal_policy=RemovalPolicy.DESTROY)))},
+            subnet_configuration=[
+                ec2.SubnetConfiguration(
+                    name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=22
+                )
+            ],
+            gateway_endpoints={
+                "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)
+            },
+            flow_logs={
+                "Rejected": ec2.FlowLogOptions(
+                    traffic_type=ec2.FlowLogTrafficType.REJECT,
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+                        logs.LogGroup(
+                            self,
+                            "FlowLogs",
+                            retention=retention(config.log_retention_days),
+                            removal_policy=RemovalPolicy.DESTROY,
+                        )
+                    ),
+                )
+            },
         )
         security_group = ec2.SecurityGroup(
-            self, "RenderHosts", vpc=self.vpc, allow_all_outbound=True,
+            self,
+            "RenderHosts",
+            vpc=self.vpc,
+            allow_all_outbound=True,
             description="Batch GPU hosts: no inbound traffic",
         )
         environments = []
@@ -72,7 +94,8 @@ class RenderStack(Stack):
             environments.append(self._compute("Spot", security_group, config, spot=True))
         environments.append(self._compute("OnDemand", security_group, config, spot=False))
         self.queue = batch.JobQueue(
-            self, "Queue",
+            self,
+            "Queue",
             compute_environments=[
                 batch.OrderedComputeEnvironment(compute_environment=env, order=n)
                 for n, env in enumerate(environments, start=1)
@@ -80,38 +103,47 @@ class RenderStack(Stack):
         )
 
         self.job_role = iam.Role(
-            self, "JobRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            self,
+            "JobRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description="The render container: job blobs, job items, job events",
         )
         self.job_role.add_managed_policy(data.artifacts_rw)
         self.job_role.add_managed_policy(data.table_rw)
         events.grant_send_messages(self.job_role)
         self.log_group = logs.LogGroup(
-            self, "JobLogs", retention=retention(config.log_retention_days),
+            self,
+            "JobLogs",
+            retention=retention(config.log_retention_days),
             removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
         )
-        self.job_definition = batch.EcsJobDefinition(
-            self, "RenderScene",
-            container=batch.EcsEc2ContainerDefinition(
-                self, "Container",
-                image=ecs.ContainerImage.from_asset(
-                    str(config.project_root), file=DOCKERFILE, target=RENDER_TARGET,
-                    exclude=BUILD_CONTEXT_EXCLUDE,
-                ),
-                cpu=JOB_VCPUS,
-                memory=JOB_MEMORY,
-                gpu=1,
-                job_role=self.job_role,
-                environment={
-                    "NVIDIA_DRIVER_CAPABILITIES": NVIDIA_DRIVER_CAPABILITIES,
-                    "ESTUDIO_ENCODER": "auto",  # h264_nvenc when the preflight finds it
-                    "ESTUDIO_DATA": "/tmp/estudio",
-                    "POWERTOOLS_SERVICE_NAME": "estudio",
-                    "POWERTOOLS_LOG_LEVEL": "INFO",
-                    **cloud_environment(data, events_queue_url=events.queue_url),
-                },
-                logging=ecs.LogDriver.aws_logs(stream_prefix="render", log_group=self.log_group),
+        self.container = batch.EcsEc2ContainerDefinition(
+            self,
+            "Container",
+            image=ecs.ContainerImage.from_asset(
+                str(config.project_root),
+                file=DOCKERFILE,
+                target=RENDER_TARGET,
+                exclude=BUILD_CONTEXT_EXCLUDE,
             ),
+            cpu=JOB_VCPUS,
+            memory=JOB_MEMORY,
+            gpu=1,
+            job_role=self.job_role,
+            environment={
+                "NVIDIA_DRIVER_CAPABILITIES": NVIDIA_DRIVER_CAPABILITIES,
+                "ESTUDIO_ENCODER": "auto",  # h264_nvenc when the preflight finds it
+                "ESTUDIO_DATA": "/tmp/estudio",
+                "POWERTOOLS_SERVICE_NAME": "estudio",
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+                **cloud_environment(data, events_queue_url=events.queue_url),
+            },
+            logging=ecs.LogDriver.aws_logs(stream_prefix="render", log_group=self.log_group),
+        )
+        self.job_definition = batch.EcsJobDefinition(
+            self,
+            "RenderScene",
+            container=self.container,
             timeout=JOB_TIMEOUT,
             retry_attempts=3,
             retry_strategies=[
@@ -122,26 +154,33 @@ class RenderStack(Stack):
             propagate_tags=True,
         )
         # ECR's GetAuthorizationToken takes no resource: the execution role pulls the image.
-        acknowledge(self.job_definition, "AwsSolutions-IAM5[Resource::*]")
+        acknowledge(self.container, "AwsSolutions-IAM5[Resource::*]")
         CfnOutput(self, OUTPUT_JOB_QUEUE_ARN, value=self.queue.job_queue_arn)
 
     def _compute(
         self, id: str, security_group: ec2.ISecurityGroup, config: DeployConfig, spot: bool
     ) -> batch.ManagedEc2EcsComputeEnvironment:
         env = batch.ManagedEc2EcsComputeEnvironment(
-            self, id,
+            self,
+            id,
             vpc=self.vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
             security_groups=[security_group],
             instance_classes=GPU_INSTANCE_CLASSES,
             use_optimal_instance_classes=False,
             spot=spot,
-            allocation_strategy=(batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED if spot
-                                 else batch.AllocationStrategy.BEST_FIT_PROGRESSIVE),
+            allocation_strategy=(
+                batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED
+                if spot
+                else batch.AllocationStrategy.BEST_FIT_PROGRESSIVE
+            ),
             minv_cpus=0,
             maxv_cpus=config.max_gpu_vcpus,
             replace_compute_environment=False,
         )
-        acknowledge(env, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
-                         "service-role/AmazonEC2ContainerServiceforEC2Role]")
+        acknowledge(
+            env,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+            "service-role/AmazonEC2ContainerServiceforEC2Role]",
+        )
         return env

@@ -56,13 +56,16 @@ class DataPlane:
 
 
 class StorageStack(Stack):
-    def __init__(self, scope: Construct, id: str, *, config: DeployConfig, **kwargs: object) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, config: DeployConfig, **kwargs: object
+    ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         self.config = config
         removal = RemovalPolicy.RETAIN  # buckets keep customer data, in every stage
 
         self.access_logs = s3.Bucket(
-            self, "AccessLogs",
+            self,
+            "AccessLogs",
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
@@ -71,44 +74,73 @@ class StorageStack(Stack):
             removal_policy=removal,
         )
         self.uploads = self._bucket(
-            "Uploads", "uploads/",
-            lifecycle=[s3.LifecycleRule(id="expire-uploads", expiration=Duration.days(UPLOAD_DAYS),
-                                        abort_incomplete_multipart_upload_after=Duration.days(1))],
-            cors=[s3.CorsRule(allowed_methods=[s3.HttpMethods.PUT],
-                              allowed_origins=list(config.spa_origins) or ["*"],
-                              allowed_headers=["*"], max_age=3000)],
+            "Uploads",
+            "uploads/",
+            lifecycle=[
+                s3.LifecycleRule(
+                    id="expire-uploads",
+                    expiration=Duration.days(UPLOAD_DAYS),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.PUT],
+                    allowed_origins=list(config.spa_origins) or ["*"],
+                    allowed_headers=["*"],
+                    max_age=3000,
+                )
+            ],
         )
         self.dropbox = self._bucket(
-            "Dropbox", "dropbox/",
-            lifecycle=[s3.LifecycleRule(id="expire-old-versions",
-                                        noncurrent_version_expiration=Duration.days(7))],
+            "Dropbox",
+            "dropbox/",
+            lifecycle=[
+                s3.LifecycleRule(
+                    id="expire-old-versions", noncurrent_version_expiration=Duration.days(7)
+                )
+            ],
         )
         self.artifacts = self._bucket(
-            "Artifacts", "artifacts/",
+            "Artifacts",
+            "artifacts/",
             lifecycle=[
                 s3.LifecycleRule(
                     id="expire-intermediates",
                     tag_filters={INTERMEDIATE_TAG_KEY: INTERMEDIATE_TAG_VALUE},
                     expiration=Duration.days(INTERMEDIATE_DAYS),
                 ),
-                s3.LifecycleRule(id="expire-cache", prefix=CACHE_PREFIX,
-                                 expiration=Duration.days(CACHE_DAYS)),
-                s3.LifecycleRule(id="expire-old-versions",
-                                 noncurrent_version_expiration=Duration.days(7),
-                                 abort_incomplete_multipart_upload_after=Duration.days(1)),
+                s3.LifecycleRule(
+                    id="expire-cache", prefix=CACHE_PREFIX, expiration=Duration.days(CACHE_DAYS)
+                ),
+                s3.LifecycleRule(
+                    id="expire-old-versions",
+                    noncurrent_version_expiration=Duration.days(7),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                ),
             ],
         )
         self.outputs = self._bucket(
-            "Outputs", "outputs/",
-            lifecycle=[s3.LifecycleRule(id="expire-old-versions",
-                                        noncurrent_version_expiration=Duration.days(30))],
-            cors=[s3.CorsRule(allowed_methods=[s3.HttpMethods.GET],
-                              allowed_origins=list(config.spa_origins) or ["*"],
-                              allowed_headers=["*"], max_age=3000)],
+            "Outputs",
+            "outputs/",
+            lifecycle=[
+                s3.LifecycleRule(
+                    id="expire-old-versions", noncurrent_version_expiration=Duration.days(30)
+                )
+            ],
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.GET],
+                    allowed_origins=list(config.spa_origins) or ["*"],
+                    allowed_headers=["*"],
+                    max_age=3000,
+                )
+            ],
         )
 
         self.table = dynamodb.Table(
-            self, "Table",
+            self,
+            "Table",
             partition_key=dynamodb.Attribute(name=TABLE_PK, type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name=TABLE_SK, type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -120,8 +152,10 @@ class StorageStack(Stack):
             deletion_protection=config.is_prod,
             removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
         )
-        for name, pk, sk in ((TENANT_INDEX, TENANT_INDEX_PK, TENANT_INDEX_SK),
-                             (KIND_INDEX, KIND_INDEX_PK, KIND_INDEX_SK)):
+        for name, pk, sk in (
+            (TENANT_INDEX, TENANT_INDEX_PK, TENANT_INDEX_SK),
+            (KIND_INDEX, KIND_INDEX_PK, KIND_INDEX_SK),
+        ):
             self.table.add_global_secondary_index(
                 index_name=name,
                 partition_key=dynamodb.Attribute(name=pk, type=dynamodb.AttributeType.STRING),
@@ -138,13 +172,17 @@ class StorageStack(Stack):
 
         indexes = [TENANT_INDEX, KIND_INDEX]
         self.data = DataPlane(
-            artifacts=self.artifacts, outputs=self.outputs, uploads=self.uploads,
-            dropbox=self.dropbox, table=self.table,
+            artifacts=self.artifacts,
+            outputs=self.outputs,
+            uploads=self.uploads,
+            dropbox=self.dropbox,
+            table=self.table,
             artifacts_rw=bucket_policy(self, "ArtifactsReadWrite", self.artifacts, write=True),
             outputs_rw=bucket_policy(self, "OutputsReadWrite", self.outputs, write=True),
             uploads_rw=bucket_policy(self, "UploadsReadWrite", self.uploads, write=True),
-            dropbox_read=bucket_policy(self, "DropboxRead", self.dropbox, write=False,
-                                       prefix=DROPBOX_PREFIX),
+            dropbox_read=bucket_policy(
+                self, "DropboxRead", self.dropbox, write=False, prefix=DROPBOX_PREFIX
+            ),
             table_rw=table_policy(self, "TableReadWrite", self.table, indexes, write=True),
             table_read=table_policy(self, "TableRead", self.table, indexes, write=False),
         )
@@ -166,7 +204,8 @@ class StorageStack(Stack):
         cors: list[s3.CorsRule] | None = None,
     ) -> s3.Bucket:
         return s3.Bucket(
-            self, id,
+            self,
+            id,
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,

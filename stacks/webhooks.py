@@ -29,31 +29,46 @@ class WebhooksStack(Stack):
     ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         self.dead_letters = sqs.Queue(
-            self, "EventsDlq",
+            self,
+            "EventsDlq",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
         self.events = sqs.Queue(
-            self, "Events",
+            self,
+            "Events",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             # Six times the consumer's timeout, as Lambda's SQS event source recommends.
             visibility_timeout=Duration.seconds(DELIVERY_TIMEOUT.to_seconds() * 6),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters,
-                                                  max_receive_count=MAX_RECEIVES),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letters, max_receive_count=MAX_RECEIVES
+            ),
         )
         factory = FunctionFactory(
-            self, "Functions", config,
+            self,
+            "Functions",
+            config,
             cloud_environment(data),
         )
-        self.delivery = factory.function(self, "Delivery", FunctionSpec(
-            name="webhooks", description="Deliver job events to tenants' webhooks",
-            memory_mb=256, timeout=DELIVERY_TIMEOUT,
-        ))
+        self.delivery = factory.function(
+            self,
+            "Delivery",
+            FunctionSpec(
+                name="webhooks",
+                description="Deliver job events to tenants' webhooks",
+                memory_mb=256,
+                timeout=DELIVERY_TIMEOUT,
+            ),
+        )
         self.delivery.role.add_managed_policy(data.table_read)  # type: ignore[union-attr]
-        self.delivery.add_event_source(sources.SqsEventSource(
-            self.events, batch_size=10, max_batching_window=Duration.seconds(1),
-            report_batch_item_failures=True,
-        ))
+        self.delivery.add_event_source(
+            sources.SqsEventSource(
+                self.events,
+                batch_size=10,
+                max_batching_window=Duration.seconds(1),
+                report_batch_item_failures=True,
+            )
+        )
         CfnOutput(self, OUTPUT_EVENTS_QUEUE_URL, value=self.events.queue_url)

@@ -19,18 +19,47 @@ from pathlib import Path
 from estudio.settings import Settings
 
 
-def _bare_encode(ffmpeg: str, images: list[Path], durations: list[float], audio: Path, out: Path,
-                 fps: int) -> float:
+def _bare_encode(
+    ffmpeg: str, images: list[Path], durations: list[float], audio: Path, out: Path, fps: int
+) -> float:
     listing = out.with_suffix(".txt")
     lines = ["ffconcat version 1.0"]
     for image, duration in zip(images, durations, strict=True):
         lines += [f"file '{image}'", f"duration {duration:.6f}"]
     lines.append(f"file '{images[-1]}'")
     listing.write_text("\n".join(lines) + "\n")
-    argv = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
-            "-i", str(listing), "-i", str(audio), "-r", str(fps), "-c:v", "libx264",
-            "-preset", "veryfast", "-tune", "stillimage", "-pix_fmt", "yuv420p", "-c:a", "aac",
-            "-b:a", "128k", "-movflags", "+faststart", str(out)]
+    argv = [
+        ffmpeg,
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        str(listing),
+        "-i",
+        str(audio),
+        "-r",
+        str(fps),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-tune",
+        "stillimage",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-movflags",
+        "+faststart",
+        str(out),
+    ]
     started = time.perf_counter()
     subprocess.run(argv, check=True)
     return time.perf_counter() - started
@@ -53,21 +82,40 @@ def bench_deck(slides: int, work: Path) -> dict[str, float | int | str]:
     options = RenderOptions()
     ctx.jobs.create(job_id, "local", keys.deck(job_id), deck.name, options)
     started = time.perf_counter()
-    run_job(ctx, {"job_id": job_id, "deck_key": keys.deck(job_id),
-                  "options": options.model_dump(mode="json")})
+    run_job(
+        ctx,
+        {
+            "job_id": job_id,
+            "deck_key": keys.deck(job_id),
+            "options": options.model_dump(mode="json"),
+        },
+    )
     wall = time.perf_counter() - started
 
     plan = Plan.model_validate_json(ctx.blobs.get_bytes(keys.plan(job_id)))
-    images = [ctx.blobs.get_file(keys.slide_image(job_id, s.slide_number), work / f"s{slides}-{s.index}.png")
-              for s in plan.scenes]
-    parts = [AudioPart(path=ctx.blobs.get_file(keys.speech_audio(job_id, s.index), work / f"a{slides}-{s.index}.wav"),
-                       start_s=s.start_s + s.speech_offset_s)
-             for s in plan.scenes if s.speech_duration_s > 0]
+    images = [
+        ctx.blobs.get_file(
+            keys.slide_image(job_id, s.slide_number), work / f"s{slides}-{s.index}.png"
+        )
+        for s in plan.scenes
+    ]
+    parts = [
+        AudioPart(
+            path=ctx.blobs.get_file(
+                keys.speech_audio(job_id, s.index), work / f"a{slides}-{s.index}.wav"
+            ),
+            start_s=s.start_s + s.speech_offset_s,
+        )
+        for s in plan.scenes
+        if s.speech_duration_s > 0
+    ]
     audio = work / f"narration-{slides}.wav"
     build_audio_track(parts, plan.duration_s, audio, sample_rate=plan.sample_rate)
     ffmpeg = ffmpeg_exe(settings.ffmpeg)
     durations = [s.duration_s for s in plan.scenes]
-    bare_same = _bare_encode(ffmpeg, images, durations, audio, work / f"bare-{slides}.mp4", plan.fps)
+    bare_same = _bare_encode(
+        ffmpeg, images, durations, audio, work / f"bare-{slides}.mp4", plan.fps
+    )
     bare_30 = _bare_encode(ffmpeg, images, durations, audio, work / f"bare30-{slides}.mp4", 30)
     stages = ctx.jobs.get(job_id).stage_seconds
     return {
@@ -88,22 +136,29 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="estudio-bench-"))
     try:
         rows = [bench_deck(10, work), bench_deck(60, work)]
-        print(f"{'slides':>6} {'video s':>8} {'render s':>9} {'render/video':>12} {'bare s':>7} "
-              f"{'render/bare':>11} {'bare30 s':>8} {'render/bare30':>13}")
+        print(
+            f"{'slides':>6} {'video s':>8} {'render s':>9} {'render/video':>12} {'bare s':>7} "
+            f"{'render/bare':>11} {'bare30 s':>8} {'render/bare30':>13}"
+        )
         for r in rows:
-            print(f"{r['slides']:>6} {r['video_s']:>8} {r['render_s']:>9} {r['render_per_video_s']:>12} "
-                  f"{r['bare_encode_s']:>7} {r['render_vs_bare']:>11} {r['bare_encode_30fps_s']:>8} "
-                  f"{r['render_vs_bare_30fps']:>13}")
+            print(
+                f"{r['slides']:>6} {r['video_s']:>8} {r['render_s']:>9} "
+                f"{r['render_per_video_s']:>12} "
+                f"{r['bare_encode_s']:>7} {r['render_vs_bare']:>11} {r['bare_encode_30fps_s']:>8} "
+                f"{r['render_vs_bare_30fps']:>13}"
+            )
         for r in rows:
             print(f"  stage seconds ({r['slides']} slides): {r['stages']}")
         try:
-            from estudio.avatar.render import bench_avatar
+            from estudio.avatar.bench import bench_avatar
         except ImportError:
             print("presenter: not available")
         else:
             stats = bench_avatar(seconds=10.0, width=1920, height=1080, fps=25)
-            print(f"presenter 1080p25: {stats.fps:.1f} frames/s, {stats.fps / 25:.2f}x real time "
-                  f"({stats.backend}, {stats.encoder})")
+            print(
+                f"presenter 1080p25: {stats.fps:.1f} frames/s, {stats.fps / 25:.2f}x real time "
+                f"({stats.backend}, {stats.encoder})"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -59,9 +59,15 @@ class ProgressBars:
             if bar is None:
                 for other in self._bars.values():
                     other.refresh()
-                bar = tqdm(total=total, desc=f"{STAGE_LABELS.get(stage, stage):<20}", unit="step",
-                           leave=True, file=sys.stderr, dynamic_ncols=True,
-                           bar_format="{desc} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
+                bar = tqdm(
+                    total=total,
+                    desc=f"{STAGE_LABELS.get(stage, stage):<20}",
+                    unit="step",
+                    leave=True,
+                    file=sys.stderr,
+                    dynamic_ncols=True,
+                    bar_format="{desc} {bar} {n_fmt}/{total_fmt} [{elapsed}]",
+                )
                 self._bars[stage] = bar
             bar.n = min(done, total)
             bar.refresh()
@@ -90,8 +96,13 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
             f"{settings.limits.max_deck_bytes // 2**20} MB"
         )
     options = RenderOptions(
-        voice=args.voice, preset=args.preset, subtitles=args.subtitles, avatar=args.avatar,
-        avatar_layout=args.avatar_layout, transition=args.transition, language=args.language,
+        voice=args.voice,
+        preset=args.preset,
+        subtitles=args.subtitles,
+        avatar=args.avatar,
+        avatar_layout=args.avatar_layout,
+        transition=args.transition,
+        language=args.language,
     )
     bars = ProgressBars(enabled=not args.json and sys.stderr.isatty())
     ctx = local_context(settings, on_progress=bars)
@@ -101,8 +112,10 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
     ctx.jobs.create(job_id, "local", deck_key, deck.name, options)
     started = time.perf_counter()
     try:
-        run_job(ctx, {"job_id": job_id, "deck_key": deck_key,
-                      "options": options.model_dump(mode="json")})
+        run_job(
+            ctx,
+            {"job_id": job_id, "deck_key": deck_key, "options": options.model_dump(mode="json")},
+        )
     finally:
         bars.close()
     out = Path(args.out)
@@ -161,8 +174,14 @@ def cmd_speak(args: argparse.Namespace) -> dict[str, Any]:
     from estudio.speech.service import speak
 
     language = args.language or "pt-BR"
-    speech = speak(args.text, args.voice, language, Path(args.out),
-                   default_registry(_settings(args)), glossary=default_glossary(language))
+    speech = speak(
+        args.text,
+        args.voice,
+        language,
+        Path(args.out),
+        default_registry(_settings(args)),
+        glossary=default_glossary(language),
+    )
     result = {
         "voice": speech.voice,
         "spoken": speech.spoken,
@@ -171,7 +190,9 @@ def cmd_speak(args: argparse.Namespace) -> dict[str, Any]:
         "words": [w.model_dump() for w in speech.words],
     }
     if not args.json:
-        print(f"voice: {speech.voice}\nspoken: {speech.spoken}\nduration: {speech.duration_s:.2f} s")
+        print(
+            f"voice: {speech.voice}\nspoken: {speech.spoken}\nduration: {speech.duration_s:.2f} s"
+        )
         for w in speech.words:
             print(f"  {w.start_s:7.3f} {w.end_s:7.3f}  {w.text}")
     return result
@@ -214,9 +235,13 @@ def cmd_serve(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data", help="where state and blobs live (default ~/.estudio or $ESTUDIO_DATA)")
+    common.add_argument(
+        "--data", help="where state and blobs live (default ~/.estudio or $ESTUDIO_DATA)"
+    )
     common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    common.add_argument("-v", "--verbose", action="store_true", help="log progress details on stderr")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress details on stderr"
+    )
 
     parser = argparse.ArgumentParser(
         prog="estudio", description="Turn training slide decks into narrated videos."
@@ -225,12 +250,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", parents=[common], help="render a .pptx into a narrated video")
     render.add_argument("deck", help="the .pptx file")
-    render.add_argument("--out", required=True, help="folder for video.mp4, captions, thumbnail, manifest")
-    render.add_argument("--voice", help="voice id (see 'estudio voices'); default: the deck's language")
-    render.add_argument("--preset", choices=["1080p", "720p", "vertical", "square"], default="1080p")
+    render.add_argument(
+        "--out", required=True, help="folder for video.mp4, captions, thumbnail, manifest"
+    )
+    render.add_argument(
+        "--voice", help="voice id (see 'estudio voices'); default: the deck's language"
+    )
+    render.add_argument(
+        "--preset", choices=["1080p", "720p", "vertical", "square"], default="1080p"
+    )
     render.add_argument("--subtitles", choices=["sidecar", "burn", "none"], default="sidecar")
     render.add_argument("--avatar", help="presenter id (see 'estudio avatars')")
-    render.add_argument("--avatar-layout", choices=["pip-right", "pip-left", "beside"], default="pip-right")
+    render.add_argument(
+        "--avatar-layout", choices=["pip-right", "pip-left", "beside"], default="pip-right"
+    )
     render.add_argument("--transition", choices=["cut", "fade"], default="cut")
     render.add_argument("--language", help="override the detected language (pt-BR, en, es)")
     render.add_argument("--keep-intermediates", action="store_true", help=argparse.SUPPRESS)
@@ -260,8 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--dropbox", help="watch this folder for decks ({tenant}/.../name.pptx)")
-    serve.add_argument("--allow-private-webhooks", action="store_true",
-                       help="allow webhook URLs on private or loopback addresses (development)")
+    serve.add_argument(
+        "--allow-private-webhooks",
+        action="store_true",
+        help="allow webhook URLs on private or loopback addresses (development)",
+    )
     serve.set_defaults(handler=cmd_serve)
     return parser
 
@@ -285,7 +321,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = handler(args)
     except EstudioError as error:
-        return _fail(args, error.code, error.message, EXIT_INPUT if error.user_error else EXIT_INTERNAL)
+        return _fail(
+            args, error.code, error.message, EXIT_INPUT if error.user_error else EXIT_INTERNAL
+        )
     except KeyboardInterrupt:
         return _fail(args, "interrupted", "interrupted", 130)
     except Exception as error:  # the last line of defence: one line, never a traceback
@@ -300,8 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_render_summary(result: dict[str, Any]) -> None:
-    print(f"Rendered {result['scenes']} scenes, {result['duration_s']:.1f} s of video "
-          f"({result['width']}x{result['height']}, {result['encoder']}) in {result['wall_s']:.1f} s")
+    print(
+        f"Rendered {result['scenes']} scenes, {result['duration_s']:.1f} s of video "
+        f"({result['width']}x{result['height']}, {result['encoder']}) in {result['wall_s']:.1f} s"
+    )
     for name, path in result["outputs"].items():
         print(f"  {name:<15} {path}")
 

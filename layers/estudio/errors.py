@@ -122,7 +122,7 @@ class StorageUnavailable(TransientError):
 
 
 class VoiceProviderUnavailable(TransientError):
-    """Rate limited or 5xx from a voice provider: retried with backoff, then the chain falls back."""
+    """Rate limited or 5xx from a voice provider: retried with backoff, then falls back."""
 
     code = "voice_provider_unavailable"
 

@@ -146,8 +146,11 @@ class JobRepository:
             value = overall_progress(stage, done, total)
             if value <= job.progress and job.stage == stage:
                 return {}
-            return {"progress": max(job.progress, value), "stage": stage,
-                    "status": JobStatus.RUNNING.value}
+            return {
+                "progress": max(job.progress, value),
+                "stage": stage,
+                "status": JobStatus.RUNNING.value,
+            }
 
         before = self.get(job_id).progress
         job = self._mutate(job_id, change)
@@ -189,8 +192,13 @@ class JobRepository:
         def change(job: Job) -> Mapping[str, Any]:
             if job.status.finished:
                 return {}
-            return {"status": JobStatus.SUCCEEDED.value, "progress": 100, "stage": "done",
-                    "outputs": dict(outputs), "duration_s": duration_s}
+            return {
+                "status": JobStatus.SUCCEEDED.value,
+                "progress": 100,
+                "stage": "done",
+                "outputs": dict(outputs),
+                "duration_s": duration_s,
+            }
 
         job = self._mutate(job_id, change)
         self._emit("render.completed", job)
@@ -211,8 +219,11 @@ class JobRepository:
         def change(job: Job) -> Mapping[str, Any]:
             if job.status.finished:
                 return {}
-            return {"status": JobStatus.CANCELLED.value, "error_code": "cancelled",
-                    "error_message": "cancelled by the user"}
+            return {
+                "status": JobStatus.CANCELLED.value,
+                "error_code": "cancelled",
+                "error_message": "cancelled by the user",
+            }
 
         return self._mutate(job_id, change)
 

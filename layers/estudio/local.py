@@ -26,5 +26,6 @@ def local_context(
     jobs = JobRepository(SqliteItemStore(db), events=events)
     scratch = settings.data / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
-    return StageContext(blobs=blobs, jobs=jobs, settings=settings, scratch_root=scratch,
-                        on_progress=on_progress)
+    return StageContext(
+        blobs=blobs, jobs=jobs, settings=settings, scratch_root=scratch, on_progress=on_progress
+    )

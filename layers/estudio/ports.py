@@ -6,6 +6,7 @@ Adapters translate their backend's errors into ``estudio.errors`` (``NotFound``,
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -14,7 +15,7 @@ from pydantic import BaseModel
 
 
 class BlobStore(Protocol):
-    """Bytes by key ("jobs/{job_id}/speech/0003.wav"). Writes are atomic: a reader sees all or nothing."""
+    """Bytes by key ("jobs/{job_id}/speech/0003.wav"). Writes are atomic: all or nothing."""
 
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None: ...
     def put_file(self, key: str, path: Path, content_type: str | None = None) -> None: ...
@@ -41,7 +42,7 @@ class Item(BaseModel):
 
 
 class ItemStore(Protocol):
-    """Single-table state: jobs, projects, keys, webhooks… (SQLite locally, DynamoDB in the cloud)."""
+    """Single-table state: jobs, projects, keys, webhooks (SQLite locally, DynamoDB in AWS)."""
 
     def create(
         self, kind: str, id: str, tenant: str, data: Mapping[str, Any], ttl_s: int | None = None
@@ -64,11 +65,11 @@ class ItemStore(Protocol):
 
     def list(
         self, kind: str, tenant: str, limit: int = 50, cursor: str | None = None
-    ) -> tuple[list[Item], str | None]:
+    ) -> tuple[builtins.list[Item], str | None]:
         """Newest first; returns the page and the cursor of the next page (None at the end)."""
         ...
 
-    def find(self, kind: str, field: str, value: str) -> list[Item]:
+    def find(self, kind: str, field: str, value: str) -> builtins.list[Item]:
         """Items of ``kind`` whose ``data[field] == value`` (e.g. an API key by its hash)."""
         ...
 

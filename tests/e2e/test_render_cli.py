@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -20,15 +21,24 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("render")]
 
 def estudio(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ESTUDIO_DATA": str(data)}
-    return subprocess.run([sys.executable, "-m", "estudio.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "estudio.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
 
 
 def ffprobe(path: Path) -> dict[str, Any]:
     if shutil.which("ffprobe") is None:
         pytest.skip("ffprobe is not installed")
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json",
-                          str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -48,7 +58,9 @@ def vtt_cues(text: str) -> list[tuple[float, float]]:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     base = tmp_path_factory.mktemp("render")
-    result = estudio("render", str(EXAMPLE), "--out", str(base / "out"), "--json", data=base / "data")
+    result = estudio(
+        "render", str(EXAMPLE), "--out", str(base / "out"), "--json", data=base / "data"
+    )
     assert result.returncode == 0, result.stderr
     return base / "out", json.loads(result.stdout)
 
@@ -61,19 +73,25 @@ def test_the_example_renders_every_output(rendered: tuple[Path, dict[str, Any]])
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "staging leftovers"
 
 
-def test_video_duration_matches_the_manifest_and_has_audio(rendered: tuple[Path, dict[str, Any]]) -> None:
+def test_video_duration_matches_the_manifest_and_has_audio(
+    rendered: tuple[Path, dict[str, Any]],
+) -> None:
     out, _ = rendered
     manifest = json.loads((out / "manifest.json").read_text())
     info = ffprobe(out / "video.mp4")
     video = next(s for s in info["streams"] if s["codec_type"] == "video")
     audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
     assert video["codec_name"] == "h264" and audio["codec_name"] == "aac"
-    assert (int(video["width"]), int(video["height"])) == (manifest["width"], manifest["height"]) == (1920, 1080)
+    assert (
+        (int(video["width"]), int(video["height"]))
+        == (manifest["width"], manifest["height"])
+        == (1920, 1080)
+    )
     assert abs(float(info["format"]["duration"]) - manifest["duration_s"]) <= 0.1
     assert abs(float(audio["duration"]) - manifest["duration_s"]) <= 0.1
     scenes = manifest["scenes"]
     assert scenes[0]["start_s"] == 0
-    for before, after in zip(scenes, scenes[1:], strict=False):
+    for before, after in itertools.pairwise(scenes):
         assert after["start_s"] == pytest.approx(before["end_s"], abs=1e-3)
     assert scenes[-1]["end_s"] == pytest.approx(manifest["duration_s"], abs=1e-3)
     for key in ("index", "slide_number", "title", "script", "spoken", "start_s", "end_s", "voice"):
@@ -87,7 +105,9 @@ def test_moov_atom_comes_first_for_streaming(rendered: tuple[Path, dict[str, Any
     assert 0 <= head.find(b"moov") < head.find(b"mdat") or head.find(b"mdat") == -1
 
 
-def test_captions_cover_the_speech_of_every_spoken_scene(rendered: tuple[Path, dict[str, Any]]) -> None:
+def test_captions_cover_the_speech_of_every_spoken_scene(
+    rendered: tuple[Path, dict[str, Any]],
+) -> None:
     out, _ = rendered
     manifest = json.loads((out / "manifest.json").read_text())
     cues = vtt_cues((out / "subtitles.vtt").read_text())
@@ -99,11 +119,13 @@ def test_captions_cover_the_speech_of_every_spoken_scene(rendered: tuple[Path, d
         assert inside, f"no caption for scene {scene['index']}"
         assert inside[0][0] - scene["start_s"] < 1.0  # captions start with the voice
         assert inside[-1][1] <= scene["end_s"] + 0.01
-    for (s1, e1), (s2, _) in zip(cues, cues[1:], strict=False):
+    for (s1, e1), (s2, _) in itertools.pairwise(cues):
         assert s1 < e1 <= s2 + 1e-3
 
 
-def test_the_notes_are_spoken_as_written_and_normalised(rendered: tuple[Path, dict[str, Any]]) -> None:
+def test_the_notes_are_spoken_as_written_and_normalised(
+    rendered: tuple[Path, dict[str, Any]],
+) -> None:
     out, _ = rendered
     manifest = json.loads((out / "manifest.json").read_text())
     written = " ".join(s["script"] for s in manifest["scenes"])
@@ -117,8 +139,12 @@ def hostile(tmp: Path) -> dict[str, Path]:
     decks["not_a_pptx"] = tmp / "notes.pptx"
     decks["not_a_pptx"].write_text("this is not a deck")
     decks["encrypted_deck"] = tmp / "locked.pptx"
-    decks["encrypted_deck"].write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504 +
-                                        "EncryptionInfo".encode("utf-16-le") + b"\0" * 1024)
+    decks["encrypted_deck"].write_bytes(
+        bytes.fromhex("D0CF11E0A1B11AE1")
+        + b"\0" * 504
+        + "EncryptionInfo".encode("utf-16-le")
+        + b"\0" * 1024
+    )
     truncated = EXAMPLE.read_bytes()
     decks["corrupt_deck"] = tmp / "truncated.pptx"
     decks["corrupt_deck"].write_bytes(truncated[: len(truncated) // 2])
@@ -134,7 +160,9 @@ def hostile(tmp: Path) -> dict[str, Path]:
 @pytest.mark.parametrize("code", ["not_a_pptx", "encrypted_deck", "corrupt_deck", "deck_too_large"])
 def test_bad_decks_are_refused_with_one_line_and_a_stable_code(tmp_path: Path, code: str) -> None:
     deck = hostile(tmp_path)[code]
-    result = estudio("render", str(deck), "--out", str(tmp_path / "out"), "--json", data=tmp_path / "d")
+    result = estudio(
+        "render", str(deck), "--out", str(tmp_path / "out"), "--json", data=tmp_path / "d"
+    )
     assert result.returncode == 2, result.stderr
     assert json.loads(result.stdout)["error"]["code"] == code
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
@@ -142,5 +170,7 @@ def test_bad_decks_are_refused_with_one_line_and_a_stable_code(tmp_path: Path, c
 
 
 def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
-    result = estudio("render", str(tmp_path / "nope.pptx"), "--out", str(tmp_path / "o"), data=tmp_path)
+    result = estudio(
+        "render", str(tmp_path / "nope.pptx"), "--out", str(tmp_path / "o"), data=tmp_path
+    )
     assert result.returncode == 2 and "not_a_pptx" in result.stderr

@@ -48,12 +48,15 @@ def test_given_a_running_server_when_a_deck_is_rendered_then_video_and_signed_we
     client = served.client()
     hook = client.post(
         "/v1/webhooks",
-        json={"url": receiver.url, "events": ["render.started", "render.completed",
-                                               "render.progress", "deck.parsed"]},
+        json={
+            "url": receiver.url,
+            "events": ["render.started", "render.completed", "render.progress", "deck.parsed"],
+        },
     ).json()
     project = _upload(client, make_deck(SMALL_DECK))
     accepted = client.post(
-        f"/v1/projects/{project['id']}/renders", json={"preset": "720p"},
+        f"/v1/projects/{project['id']}/renders",
+        json={"preset": "720p"},
         headers={"Idempotency-Key": "e2e-1"},
     )
     assert accepted.status_code == 202
@@ -62,8 +65,13 @@ def test_given_a_running_server_when_a_deck_is_rendered_then_video_and_signed_we
     seen = render["_progress_seen"]
     assert seen == sorted(seen) and seen[-1] == 100  # progress only grows
     outputs = {o["name"]: o["url"] for o in render["outputs"]}
-    assert set(outputs) == {"video.mp4", "subtitles.vtt", "subtitles.srt", "thumbnail.jpg",
-                            "manifest.json"}
+    assert set(outputs) == {
+        "video.mp4",
+        "subtitles.vtt",
+        "subtitles.srt",
+        "thumbnail.jpg",
+        "manifest.json",
+    }
     video = httpx.get(outputs["video.mp4"], timeout=30)  # a signed link: no key needed
     assert video.status_code == 200 and video.content[4:8] == b"ftyp"
     assert httpx.get(outputs["subtitles.vtt"]).text.startswith("WEBVTT")
@@ -78,8 +86,11 @@ def test_given_a_running_server_when_a_deck_is_rendered_then_video_and_signed_we
     assert types[0] == "deck.parsed" and "render.started" in types and "render.completed" in types
     for got in receiver.received:
         assert verify(hook["secret"], got.body, got.headers["Estudio-Signature"])
-    completed = next(json.loads(r.body) for r in receiver.received
-                     if json.loads(r.body)["type"] == "render.completed")
+    completed = next(
+        json.loads(r.body)
+        for r in receiver.received
+        if json.loads(r.body)["type"] == "render.completed"
+    )
     assert completed["data"]["render_id"] == render["id"] and completed["data"]["progress"] == 100
 
 
@@ -107,7 +118,9 @@ def _alive(pid: int) -> bool:
 
 def _worker_pid(server: Served) -> int:
     out = subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(server.process.pid)], capture_output=True, text=True,
+        ["ps", "-o", "pid=", "--ppid", str(server.process.pid)],
+        capture_output=True,
+        text=True,
         check=False,
     ).stdout.split()
     assert out, "the server has no worker process"

@@ -1,4 +1,4 @@
-"""The local ASL interpreter: what it supports works as Step Functions documents, the rest is refused."""
+"""The local ASL interpreter: what it supports works as documented; the rest is refused."""
 
 from __future__ import annotations
 
@@ -22,8 +22,12 @@ from estudio.pipeline.runner import BATCH_SUBMIT_SYNC, load_definition
 
 
 def machine(states: dict[str, Any], resources: dict[str, Any], **options: Any) -> StateMachine:
-    return StateMachine({"StartAt": next(iter(states)), "States": states}, resources,
-                        sleep=lambda _s: None, **options)
+    return StateMachine(
+        {"StartAt": next(iter(states)), "States": states},
+        resources,
+        sleep=lambda _s: None,
+        **options,
+    )
 
 
 def test_paths_read_and_write_like_step_functions() -> None:
@@ -37,13 +41,22 @@ def test_paths_read_and_write_like_step_functions() -> None:
 
 def test_intrinsics_used_by_the_definition_evaluate() -> None:
     data = {"job_id": "j1", "index": 3, "options": {"preset": "720p"}}
-    expression = ("States.Array('render-scene', '--job-id', $.job_id, '--index', "
-                  "States.Format('{}', $.index), '--options', States.JsonToString($.options))")
+    expression = (
+        "States.Array('render-scene', '--job-id', $.job_id, '--index', "
+        "States.Format('{}', $.index), '--options', States.JsonToString($.options))"
+    )
     assert call_intrinsic(expression, data, {}) == [
-        "render-scene", "--job-id", "j1", "--index", "3", "--options", '{"preset":"720p"}'
+        "render-scene",
+        "--job-id",
+        "j1",
+        "--index",
+        "3",
+        "--options",
+        '{"preset":"720p"}',
     ]
-    assert apply_template({"name.$": "States.Format('r-{}-{}', $.job_id, $.index)", "k": 1}, data, {}) == {
-        "name": "r-j1-3", "k": 1}
+    assert apply_template(
+        {"name.$": "States.Format('r-{}-{}', $.job_id, $.index)", "k": 1}, data, {}
+    ) == {"name": "r-j1-3", "k": 1}
 
 
 def test_transient_errors_are_retried_and_then_succeed() -> None:
@@ -55,8 +68,15 @@ def test_transient_errors_are_retried_and_then_succeed() -> None:
             raise StorageUnavailable("throttled")
         return {"ok": len(calls)}
 
-    states = {"T": {"Type": "Task", "Resource": "r", "End": True, "ResultPath": "$.r",
-                    "Retry": [{"ErrorEquals": ["StorageUnavailable"], "MaxAttempts": 3}]}}
+    states = {
+        "T": {
+            "Type": "Task",
+            "Resource": "r",
+            "End": True,
+            "ResultPath": "$.r",
+            "Retry": [{"ErrorEquals": ["StorageUnavailable"], "MaxAttempts": 3}],
+        }
+    }
     assert machine(states, {"r": flaky}).execute({}) == {"r": {"ok": 3}}
     assert len(calls) == 3
 
@@ -69,9 +89,13 @@ def test_deterministic_errors_are_not_retried_and_are_caught() -> None:
         raise UnknownVoice("no such voice: x")
 
     states = {
-        "T": {"Type": "Task", "Resource": "r", "Next": "Ok",
-              "Retry": [{"ErrorEquals": ["StorageUnavailable"], "MaxAttempts": 5}],
-              "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Bad"}]},
+        "T": {
+            "Type": "Task",
+            "Resource": "r",
+            "Next": "Ok",
+            "Retry": [{"ErrorEquals": ["StorageUnavailable"], "MaxAttempts": 5}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Bad"}],
+        },
         "Ok": {"Type": "Succeed"},
         "Bad": {"Type": "Fail", "Error": "RenderFailed"},
     }
@@ -95,21 +119,41 @@ def test_map_runs_items_in_parallel_within_max_concurrency_and_keeps_order() -> 
             running[0] -= 1
         return int(payload["i"]) * 10
 
-    states = {"M": {
-        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 3, "End": True,
-        "ItemSelector": {"i.$": "$$.Map.Item.Value", "tag.$": "$.tag"},
-        "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Task", "Resource": "w", "End": True}}},
-    }}
-    result = machine(states, {"w": work}, max_workers=8).execute({"items": list(range(9)), "tag": "x"})
+    states = {
+        "M": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "MaxConcurrency": 3,
+            "End": True,
+            "ItemSelector": {"i.$": "$$.Map.Item.Value", "tag.$": "$.tag"},
+            "ItemProcessor": {
+                "StartAt": "W",
+                "States": {"W": {"Type": "Task", "Resource": "w", "End": True}},
+            },
+        }
+    }
+    result = machine(states, {"w": work}, max_workers=8).execute(
+        {"items": list(range(9)), "tag": "x"}
+    )
     assert result == [i * 10 for i in range(9)]
     assert 2 <= peak[0] <= 3
 
 
 def test_choice_routes_on_presence_and_null() -> None:
     states = {
-        "C": {"Type": "Choice", "Default": "Plain", "Choices": [{"And": [
-            {"Variable": "$.avatar", "IsPresent": True}, {"Variable": "$.avatar", "IsNull": False}],
-            "Next": "Fancy"}]},
+        "C": {
+            "Type": "Choice",
+            "Default": "Plain",
+            "Choices": [
+                {
+                    "And": [
+                        {"Variable": "$.avatar", "IsPresent": True},
+                        {"Variable": "$.avatar", "IsNull": False},
+                    ],
+                    "Next": "Fancy",
+                }
+            ],
+        },
         "Plain": {"Type": "Pass", "Result": "plain", "End": True},
         "Fancy": {"Type": "Pass", "Result": "fancy", "End": True},
     }
@@ -119,15 +163,30 @@ def test_choice_routes_on_presence_and_null() -> None:
     assert sm.execute({}) == "plain"
 
 
-@pytest.mark.parametrize("state", [
-    {"Type": "Parallel", "Branches": [], "End": True},
-    {"Type": "Wait", "Seconds": 1, "End": True},
-    {"Type": "Task", "Resource": "r", "End": True, "Credentials": {}},
-    {"Type": "Task", "Resource": "r", "End": True, "Retry": [{"ErrorEquals": ["X"], "Bogus": 1}]},
-    {"Type": "Map", "End": True, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"},
-                                                   "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}},
-    {"Type": "Task", "Resource": "r", "Next": "Nowhere"},
-])
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"Type": "Parallel", "Branches": [], "End": True},
+        {"Type": "Wait", "Seconds": 1, "End": True},
+        {"Type": "Task", "Resource": "r", "End": True, "Credentials": {}},
+        {
+            "Type": "Task",
+            "Resource": "r",
+            "End": True,
+            "Retry": [{"ErrorEquals": ["X"], "Bogus": 1}],
+        },
+        {
+            "Type": "Map",
+            "End": True,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED"},
+                "StartAt": "A",
+                "States": {"A": {"Type": "Succeed"}},
+            },
+        },
+        {"Type": "Task", "Resource": "r", "Next": "Nowhere"},
+    ],
+)
 def test_unsupported_definitions_are_refused_at_load(state: dict[str, Any]) -> None:
     with pytest.raises(StateMachineError):
         machine({"S": state}, {})
@@ -139,11 +198,14 @@ def test_cancel_stops_before_the_next_state() -> None:
     def first(_payload: Any) -> None:
         cancel.set()
 
-    states = {"A": {"Type": "Task", "Resource": "a", "Next": "B"},
-              "B": {"Type": "Task", "Resource": "b", "End": True}}
+    states = {
+        "A": {"Type": "Task", "Resource": "a", "Next": "B"},
+        "B": {"Type": "Task", "Resource": "b", "End": True},
+    }
     with pytest.raises(Cancelled):
-        machine(states, {"a": first, "b": lambda _p: pytest.fail("ran after cancel")},
-                cancel=cancel).execute({})
+        machine(
+            states, {"a": first, "b": lambda _p: pytest.fail("ran after cancel")}, cancel=cancel
+        ).execute({})
 
 
 def test_the_render_definition_runs_end_to_end_and_each_stage_gets_its_message() -> None:
@@ -157,22 +219,36 @@ def test_the_render_definition_runs_end_to_end_and_each_stage_gets_its_message()
                 model.model_validate(payload)
             seen.setdefault(name, []).append(payload)
             return result(payload) if callable(result) else result
+
         return resource
 
     options = {"preset": "720p", "subtitles": "sidecar", "avatar": "ana"}
     resources = {
-        "local:ParseFunctionArn": record("parse", JobInput, {"scene_count": 2, "language": "pt-BR",
-                                                            "scenes": [{"index": 0}, {"index": 1}]}),
+        "local:ParseFunctionArn": record(
+            "parse",
+            JobInput,
+            {"scene_count": 2, "language": "pt-BR", "scenes": [{"index": 0}, {"index": 1}]},
+        ),
         "local:RasterizeFunctionArn": record("rasterize", JobRef, {"slides": 2}),
-        "local:SpeakFunctionArn": record("speak", SceneTask,
-                                         lambda p: {"index": p["index"], "duration_s": 1.0, "voice": "v"}),
-        "local:PlanFunctionArn": record("plan", PlanInput, {"duration_s": 4, "scenes": [
-            {"index": 0, "avatar": None}, {"index": 1, "avatar": "ana"}]}),
+        "local:SpeakFunctionArn": record(
+            "speak", SceneTask, lambda p: {"index": p["index"], "duration_s": 1.0, "voice": "v"}
+        ),
+        "local:PlanFunctionArn": record(
+            "plan",
+            PlanInput,
+            {
+                "duration_s": 4,
+                "scenes": [{"index": 0, "avatar": None}, {"index": 1, "avatar": "ana"}],
+            },
+        ),
         "local:RenderSceneFunctionArn": record("render", RenderSceneTask, {"index": 0}),
         BATCH_SUBMIT_SYNC: record("batch", None, {"JobId": "b-1"}),
-        "local:AssembleFunctionArn": record("assemble", JobRef, {"duration_s": 4, "video_key": "k"}),
-        "local:PublishFunctionArn": record("publish", JobRef, {"manifest_key": "m", "outputs": {},
-                                                              "duration_s": 4}),
+        "local:AssembleFunctionArn": record(
+            "assemble", JobRef, {"duration_s": 4, "video_key": "k"}
+        ),
+        "local:PublishFunctionArn": record(
+            "publish", JobRef, {"manifest_key": "m", "outputs": {}, "duration_s": 4}
+        ),
         "local:FailFunctionArn": record("fail", None, None),
     }
     sm = StateMachine(load_definition(), resources, sleep=lambda _s: None)
@@ -192,12 +268,22 @@ def test_a_failing_stage_reaches_the_failure_state_with_its_error() -> None:
     def parse(_payload: Any) -> None:
         raise UnknownVoice("no such voice")
 
-    resources = {f"local:{n}": (lambda p: {}) for n in (
-        "RasterizeFunctionArn", "SpeakFunctionArn", "PlanFunctionArn", "RenderSceneFunctionArn",
-        "AssembleFunctionArn", "PublishFunctionArn")}
+    resources: dict[str, Any] = {
+        f"local:{n}": (lambda p: {})
+        for n in (
+            "RasterizeFunctionArn",
+            "SpeakFunctionArn",
+            "PlanFunctionArn",
+            "RenderSceneFunctionArn",
+            "AssembleFunctionArn",
+            "PublishFunctionArn",
+        )
+    }
     resources["local:ParseFunctionArn"] = parse
     resources["local:FailFunctionArn"] = recorded.append
     sm = StateMachine(load_definition(), resources, sleep=lambda _s: None)
     with pytest.raises(ExecutionFailed):
         sm.execute({"job_id": "job-9", "deck_key": "d", "options": {}})
-    assert recorded == [{"job_id": "job-9", "error": {"Error": "UnknownVoice", "Cause": "no such voice"}}]
+    assert recorded == [
+        {"job_id": "job-9", "error": {"Error": "UnknownVoice", "Cause": "no such voice"}}
+    ]

@@ -39,9 +39,16 @@ def test_every_lambda_task_retries_exactly_the_transient_errors_never_all() -> N
         if state["Resource"].startswith("${"):
             assert set(transient_error_names()) <= retried, name
             assert "Lambda.ServiceException" in retried, name
-            assert not retried - set(transient_error_names()) - {
-                "Lambda.ServiceException", "Lambda.AWSLambdaException",
-                "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}, name
+            assert (
+                not retried
+                - set(transient_error_names())
+                - {
+                    "Lambda.ServiceException",
+                    "Lambda.AWSLambdaException",
+                    "Lambda.SdkClientException",
+                    "Lambda.TooManyRequestsException",
+                }
+            ), name
         for retrier in state.get("Retry", []):
             assert retrier.get("JitterStrategy") == "FULL" and retrier["BackoffRate"] > 1, name
 

@@ -27,10 +27,26 @@ from estudio.errors import Cancelled, EstudioError, StateMachineError
 Resource = Callable[[Any], Any]
 
 STATE_FIELDS: dict[str, set[str]] = {
-    "Task": {"Resource", "Parameters", "ResultSelector", "Retry", "Catch", "TimeoutSeconds",
-             "HeartbeatSeconds"},
-    "Map": {"ItemsPath", "ItemSelector", "Parameters", "ItemProcessor", "Iterator", "MaxConcurrency",
-            "ResultSelector", "Retry", "Catch"},
+    "Task": {
+        "Resource",
+        "Parameters",
+        "ResultSelector",
+        "Retry",
+        "Catch",
+        "TimeoutSeconds",
+        "HeartbeatSeconds",
+    },
+    "Map": {
+        "ItemsPath",
+        "ItemSelector",
+        "Parameters",
+        "ItemProcessor",
+        "Iterator",
+        "MaxConcurrency",
+        "ResultSelector",
+        "Retry",
+        "Catch",
+    },
     "Choice": {"Choices", "Default"},
     "Pass": {"Result", "Parameters"},
     "Succeed": set(),
@@ -38,11 +54,28 @@ STATE_FIELDS: dict[str, set[str]] = {
 }
 COMMON_FIELDS = {"Type", "Comment", "InputPath", "OutputPath", "ResultPath", "Next", "End"}
 NO_RESULT_PATH = {"Choice", "Succeed", "Fail"}
-RETRY_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
-                "JitterStrategy", "Comment"}
+RETRY_FIELDS = {
+    "ErrorEquals",
+    "IntervalSeconds",
+    "MaxAttempts",
+    "BackoffRate",
+    "MaxDelaySeconds",
+    "JitterStrategy",
+    "Comment",
+}
 CATCH_FIELDS = {"ErrorEquals", "ResultPath", "Next", "Comment"}
-CHOICE_OPERATORS = {"IsPresent", "IsNull", "StringEquals", "NumericEquals", "BooleanEquals",
-                    "NumericGreaterThan", "NumericLessThan", "IsString", "IsNumeric", "IsBoolean"}
+CHOICE_OPERATORS = {
+    "IsPresent",
+    "IsNull",
+    "StringEquals",
+    "NumericEquals",
+    "BooleanEquals",
+    "NumericGreaterThan",
+    "NumericLessThan",
+    "IsString",
+    "IsNumeric",
+    "IsBoolean",
+}
 
 
 class ExecutionFailed(EstudioError):
@@ -109,7 +142,9 @@ def write_path(path: str | None, data: Any, result: Any) -> Any:
 
 
 # --- intrinsic functions -----------------------------------------------------------------------
-_TOKEN = re.compile(r"\s*(?:(States\.\w+)\(|('(?:\\.|[^'\\])*')|(\$\$?[\w.\[\]-]*)|(-?\d+(?:\.\d+)?)|(\))|(,))")
+_TOKEN = re.compile(
+    r"\s*(?:(States\.\w+)\(|('(?:\\.|[^'\\])*')|(\$\$?[\w.\[\]-]*)|(-?\d+(?:\.\d+)?)|(\))|(,))"
+)
 
 
 def call_intrinsic(expression: str, data: Any, context: Mapping[str, Any]) -> Any:
@@ -231,8 +266,14 @@ def validate(definition: Mapping[str, Any], where: str = "definition") -> None:
     start = definition.get("StartAt")
     if not isinstance(states, dict) or start not in states:
         raise StateMachineError(f"{where}: StartAt must name a state")
-    unknown_top = set(definition) - {"StartAt", "States", "Comment", "TimeoutSeconds", "Version",
-                                     "ProcessorConfig"}
+    unknown_top = set(definition) - {
+        "StartAt",
+        "States",
+        "Comment",
+        "TimeoutSeconds",
+        "Version",
+        "ProcessorConfig",
+    }
     if unknown_top:
         raise StateMachineError(f"{where}: unsupported fields {sorted(unknown_top)}")
     for name, state in states.items():
@@ -245,7 +286,9 @@ def validate(definition: Mapping[str, Any], where: str = "definition") -> None:
         extra = set(state) - allowed
         if extra:
             raise StateMachineError(f"{where}.{name}: unsupported fields {sorted(extra)}")
-        if kind not in ("Choice", "Succeed", "Fail") and ("Next" in state) == bool(state.get("End")):
+        if kind not in ("Choice", "Succeed", "Fail") and ("Next" in state) == bool(
+            state.get("End")
+        ):
             raise StateMachineError(f"{where}.{name}: needs exactly one of Next or End")
         targets = [state.get("Next"), state.get("Default")]
         targets += [c.get("Next") for c in state.get("Choices", [])]
@@ -266,7 +309,9 @@ def validate(definition: Mapping[str, Any], where: str = "definition") -> None:
             mode = processor.get("ProcessorConfig", {}).get("Mode", "INLINE")
             if mode != "INLINE":
                 raise StateMachineError(f"{where}.{name}: Map mode {mode} is not supported locally")
-            validate({k: v for k, v in processor.items() if k != "ProcessorConfig"}, f"{where}.{name}")
+            validate(
+                {k: v for k, v in processor.items() if k != "ProcessorConfig"}, f"{where}.{name}"
+            )
 
 
 # --- execution ---------------------------------------------------------------------------------
@@ -297,7 +342,9 @@ class StateMachine:
         self.caught_error: BaseException | None = None  # the original exception routed to Catch
 
     @classmethod
-    def from_file(cls, path: Path, resources: Mapping[str, Resource], **options: Any) -> StateMachine:
+    def from_file(
+        cls, path: Path, resources: Mapping[str, Resource], **options: Any
+    ) -> StateMachine:
         return cls(json.loads(path.read_text(encoding="utf-8")), resources, **options)
 
     def execute(self, data: Any, execution_id: str | None = None) -> Any:
@@ -334,14 +381,17 @@ class StateMachine:
                 data = self._step(name, state, data, context)
             except _TaskError as error:
                 catcher = next(
-                    (c for c in state.get("Catch", []) if _matches(c["ErrorEquals"], error.name)), None
+                    (c for c in state.get("Catch", []) if _matches(c["ErrorEquals"], error.name)),
+                    None,
                 )
                 if catcher is None:
                     raise
                 self._caught = (error.name, error.cause)
                 self.caught_error = error.original
                 data = write_path(
-                    catcher.get("ResultPath", "$"), data, {"Error": error.name, "Cause": error.cause}
+                    catcher.get("ResultPath", "$"),
+                    data,
+                    {"Error": error.name, "Cause": error.cause},
                 )
                 name = catcher["Next"]
                 continue
@@ -357,8 +407,10 @@ class StateMachine:
         return data if path is None else read_path(path, data, context)
 
     def _step(self, name: str, state: Mapping[str, Any], data: Any, context: dict[str, Any]) -> Any:
-        effective = data if state.get("InputPath", "$") is None else read_path(
-            state.get("InputPath", "$"), data, context
+        effective = (
+            data
+            if state.get("InputPath", "$") is None
+            else read_path(state.get("InputPath", "$"), data, context)
         )
         kind = state["Type"]
         if kind == "Pass":
@@ -401,7 +453,10 @@ class StateMachine:
                         if done >= retrier.get("MaxAttempts", 3):
                             raise
                         attempts[number] = done + 1
-                        delay = retrier.get("IntervalSeconds", 1) * retrier.get("BackoffRate", 2.0) ** done
+                        delay = (
+                            retrier.get("IntervalSeconds", 1)
+                            * retrier.get("BackoffRate", 2.0) ** done
+                        )
                         delay = min(delay, retrier.get("MaxDelaySeconds", delay))
                         if retrier.get("JitterStrategy") == "FULL":
                             delay = random.uniform(0, delay)

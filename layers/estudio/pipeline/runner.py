@@ -20,7 +20,7 @@ from estudio.errors import Cancelled, EstudioError, StateMachineError
 from estudio.observability import logger
 from estudio.pipeline.asl import ExecutionFailed, StateMachine
 from estudio.pipeline.context import StageContext
-from estudio.pipeline.stages import RESOURCES, render_scene_file
+from estudio.pipeline.stages import RESOURCES, StageFunction, render_scene_file
 
 BATCH_SUBMIT_SYNC = "arn:aws:states:::batch:submitJob.sync"
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
@@ -44,9 +44,10 @@ def load_definition(path: Path | None = None) -> dict[str, Any]:
 
 
 def local_resources(ctx: StageContext) -> dict[str, Callable[[Any], Any]]:
-    resources: dict[str, Callable[[Any], Any]] = {
-        f"local:{name}": (lambda payload, fn=fn: fn(ctx, payload)) for name, fn in RESOURCES.items()
-    }
+    def bind(stage: StageFunction) -> Callable[[Any], Any]:
+        return lambda payload: stage(ctx, payload)
+
+    resources = {f"local:{name}": bind(fn) for name, fn in RESOURCES.items()}
     resources[BATCH_SUBMIT_SYNC] = lambda parameters: _run_container(ctx, parameters)
     return resources
 
@@ -59,8 +60,11 @@ def _run_container(ctx: StageContext, parameters: Mapping[str, Any]) -> dict[str
     args = dict(zip(command[1::2], command[2::2], strict=False))
     job_id, index = args["--job-id"], int(args["--index"])
     render_scene_file(ctx, job_id, index, json.loads(args.get("--options", "{}")))
-    return {"JobId": f"local-{job_id}-{index}", "JobName": parameters.get("JobName"),
-            "Status": "SUCCEEDED"}
+    return {
+        "JobId": f"local-{job_id}-{index}",
+        "JobName": parameters.get("JobName"),
+        "Status": "SUCCEEDED",
+    }
 
 
 def run_job(

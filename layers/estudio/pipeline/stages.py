@@ -45,7 +45,9 @@ M = TypeVar("M", bound=BaseModel)
 StageFunction = Callable[[StageContext, Mapping[str, Any]], dict[str, Any]]
 
 
-def stage(name: str, message: type[M]) -> Callable[[Callable[[StageContext, M], BaseModel | None]], StageFunction]:
+def stage(
+    name: str, message: type[M]
+) -> Callable[[Callable[[StageContext, M], BaseModel | None]], StageFunction]:
     """Validate the incoming payload, time the work, return plain JSON for the next state."""
 
     def decorate(work: Callable[[StageContext, M], BaseModel | None]) -> StageFunction:
@@ -159,8 +161,14 @@ def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
             ctx.blobs.put_file(keys.speech_audio(msg.job_id, msg.index), wav, "audio/wav")
         else:
             _, voice = ctx.voices.resolve(msg.options.voice, language)
-            speech = Speech(voice=voice.id, language=language, written="", spoken="",
-                            duration_s=0.0, sample_rate=0)
+            speech = Speech(
+                voice=voice.id,
+                language=language,
+                written="",
+                spoken="",
+                duration_s=0.0,
+                sample_rate=0,
+            )
     _store(ctx, keys.speech_model(msg.job_id, msg.index), speech)
     ctx.item_done(msg.job_id, "speak", msg.index, len(deck.scenes))
     return SpeechResult(index=msg.index, duration_s=speech.duration_s, voice=speech.voice)
@@ -217,13 +225,28 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
             from estudio.avatar.render import render_avatar_segment
 
             render_avatar_segment(
-                image, out, speech.visemes, scene.speech_offset_s, scene.duration_s,
-                timeline.fps, msg.avatar, msg.options.avatar_layout, ffmpeg, encoder,
+                image,
+                out,
+                speech.visemes,
+                scene.speech_offset_s,
+                scene.duration_s,
+                timeline.fps,
+                msg.avatar,
+                msg.options.avatar_layout,
+                ffmpeg,
+                encoder,
             )
         else:
             fingerprint = hashlib.sha256(
-                b"\0".join([image_bytes, ass.encode(), json.dumps(
-                    [scene.duration_s, timeline.fps, encoder, fade_in, fade_out]).encode()])
+                b"\0".join(
+                    [
+                        image_bytes,
+                        ass.encode(),
+                        json.dumps(
+                            [scene.duration_s, timeline.fps, encoder, fade_in, fade_out]
+                        ).encode(),
+                    ]
+                )
             ).hexdigest()
             cached = f"cache/segments/{fingerprint}.mp4"
             if ctx.blobs.exists(cached):
@@ -231,8 +254,15 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
                 reused = True
             else:
                 render_still_segment(
-                    image, out, scene.duration_s, timeline.fps, encoder, ffmpeg,
-                    subtitles_ass=subtitles, fade_in_s=fade_in, fade_out_s=fade_out,
+                    image,
+                    out,
+                    scene.duration_s,
+                    timeline.fps,
+                    encoder,
+                    ffmpeg,
+                    subtitles_ass=subtitles,
+                    fade_in_s=fade_in,
+                    fade_out_s=fade_out,
                 )
                 ctx.blobs.put_file(cached, out, "video/mp4")
         ctx.blobs.put_file(target, out, "video/mp4")
@@ -274,13 +304,20 @@ def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
         ctx.progress(msg.job_id, "assemble", 2, 4)
         video = tmp / "video.mp4"
         assemble_video(
-            segments, track, video, ffmpeg, chapters=timeline.chapters, title=deck.title,
+            segments,
+            track,
+            video,
+            ffmpeg,
+            chapters=timeline.chapters,
+            title=deck.title,
             timeout_s=ctx.settings.limits.stage_timeout_s,
         )
         ctx.progress(msg.job_id, "assemble", 3, 4)
         ctx.blobs.put_file(keys.output(msg.job_id, "video.mp4"), video, "video/mp4")
     ctx.progress(msg.job_id, "assemble", 4, 4)
-    return AssembleResult(duration_s=timeline.duration_s, video_key=keys.output(msg.job_id, "video.mp4"))
+    return AssembleResult(
+        duration_s=timeline.duration_s, video_key=keys.output(msg.job_id, "video.mp4")
+    )
 
 
 @stage("publish", JobRef)
@@ -296,9 +333,19 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
     cues = []
     for scene, speech in zip(timeline.scenes, speeches, strict=True):
         if speech.words:
-            cues += build_cues(speech.words, speech.written, offset_s=scene.start_s + scene.speech_offset_s)
-    outputs = {name: keys.output(msg.job_id, name) for name in
-               ("video.mp4", "subtitles.vtt", "subtitles.srt", "thumbnail.jpg", "manifest.json")}
+            cues += build_cues(
+                speech.words, speech.written, offset_s=scene.start_s + scene.speech_offset_s
+            )
+    outputs = {
+        name: keys.output(msg.job_id, name)
+        for name in (
+            "video.mp4",
+            "subtitles.vtt",
+            "subtitles.srt",
+            "thumbnail.jpg",
+            "manifest.json",
+        )
+    }
     ctx.blobs.put_bytes(outputs["subtitles.vtt"], to_vtt(cues).encode(), "text/vtt")
     ctx.blobs.put_bytes(outputs["subtitles.srt"], to_srt(cues).encode(), "application/x-subrip")
     with ctx.scratch("publish") as tmp:
@@ -344,12 +391,14 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
         warnings=deck.warnings,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    ctx.blobs.put_bytes(outputs["manifest.json"], manifest.model_dump_json(indent=2).encode(),
-                        "application/json")
+    ctx.blobs.put_bytes(
+        outputs["manifest.json"], manifest.model_dump_json(indent=2).encode(), "application/json"
+    )
     ctx.progress(msg.job_id, "publish", 1, 1)
     ctx.jobs.succeed(msg.job_id, outputs, timeline.duration_s)
-    return PublishResult(manifest_key=outputs["manifest.json"], outputs=outputs,
-                         duration_s=timeline.duration_s)
+    return PublishResult(
+        manifest_key=outputs["manifest.json"], outputs=outputs, duration_s=timeline.duration_s
+    )
 
 
 @stage("fail", FailureInput)
@@ -365,7 +414,11 @@ def record_failure(ctx: StageContext, msg: FailureInput) -> None:
     except ValueError:
         pass
     error = error_from_name(name, message)
-    code = error.code if type(error) is not EstudioError or name == "EstudioError" else "internal_error"
+    code = (
+        error.code
+        if type(error) is not EstudioError or name == "EstudioError"
+        else "internal_error"
+    )
     ctx.jobs.fail(msg.job_id, code, message.splitlines()[0][:500] if message else name)
     log = logger.info if error.user_error else logger.error
     log("job failed", job_id=msg.job_id, error=name, code=code)
@@ -384,11 +437,15 @@ RESOURCES: dict[str, StageFunction] = {
 }
 
 
-def render_scene_file(ctx: StageContext, job_id: str, index: int, options: Mapping[str, Any]) -> dict[str, Any]:
+def render_scene_file(
+    ctx: StageContext, job_id: str, index: int, options: Mapping[str, Any]
+) -> dict[str, Any]:
     """The Batch container's entry into the same render stage."""
     timeline = _load(ctx, keys.plan(job_id), Plan)
     avatar = timeline.scenes[index].avatar
-    return render_scene(ctx, {"job_id": job_id, "index": index, "avatar": avatar, "options": options})
+    return render_scene(
+        ctx, {"job_id": job_id, "index": index, "avatar": avatar, "options": options}
+    )
 
 
-__all__ = ["RESOURCES", "StageContext", "EstudioError", "Path"]
+__all__ = ["RESOURCES", "EstudioError", "Path", "StageContext"]

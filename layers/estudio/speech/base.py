@@ -37,7 +37,8 @@ class VoiceProvider(Protocol):
     def synthesize(self, text: SpeechText, voice: VoiceInfo, out_wav: Path) -> Speech:
         """Speak ``text.spoken``; map word timings back onto ``text.written`` via ``text.spans``.
 
-        Raises ``VoiceProviderUnavailable`` (transient: 429/5xx/timeouts), ``VoiceProviderAuthError``
+        Raises ``VoiceProviderUnavailable`` (transient: 429/5xx/timeouts),
+        ``VoiceProviderAuthError``
         (401/403), ``VoiceProviderError`` (anything else).
         """
         ...

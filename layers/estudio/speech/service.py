@@ -1,4 +1,6 @@
-"""``speak``: normalise the script, pick the voices, synthesize — the one call the speech stage makes.
+"""``speak``: normalise the script, pick the voices, synthesize.
+
+The one call the speech stage makes.
 
 The voices tried are the one asked for (or the configured chain), then the offline voice for the
 language as the always-available fallback. ``Speech.voice`` says which voice actually spoke. With a
@@ -57,6 +59,6 @@ def speak(
     voices = voice_chain_for(voice_id, language, registry, chain)
     speech_text = to_spoken(text, language, glossary)
     cache_settings = {"glossary": glossary.version if glossary else ""}
-    return VoiceChain(voices, registry.providers, cache=cache, cache_settings=cache_settings).synthesize(
-        speech_text, out_wav, language
-    )
+    return VoiceChain(
+        voices, registry.providers, cache=cache, cache_settings=cache_settings
+    ).synthesize(speech_text, out_wav, language)

@@ -7,6 +7,7 @@ the DynamoDB adapter uses a condition expression, so concurrent stage updates lo
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import sqlite3
 import threading
@@ -96,22 +97,33 @@ class SqliteItemStore:
             except sqlite3.IntegrityError as error:
                 raise Conflict(f"{kind} {id} already exists") from error
         return Item(
-            kind=kind, id=id, tenant=tenant, data=dict(data),
-            created_at=now, updated_at=now, expires_at=expires,
+            kind=kind,
+            id=id,
+            tenant=tenant,
+            data=dict(data),
+            created_at=now,
+            updated_at=now,
+            expires_at=expires,
         )
 
     @staticmethod
     def _purge_expired(db: sqlite3.Connection, kind: str, id: str, now: float) -> None:
         db.execute(
-            "DELETE FROM items WHERE kind = ? AND id = ? AND expires_at IS NOT NULL AND expires_at < ?",
+            "DELETE FROM items WHERE kind = ? AND id = ? "
+            "AND expires_at IS NOT NULL AND expires_at < ?",
             (kind, id, now),
         )
 
     def get(self, kind: str, id: str) -> Item:
-        row = self._connection().execute(
-            "SELECT * FROM items WHERE kind = ? AND id = ? AND (expires_at IS NULL OR expires_at >= ?)",
-            (kind, id, time.time()),
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute(
+                "SELECT * FROM items WHERE kind = ? AND id = ? "
+                "AND (expires_at IS NULL OR expires_at >= ?)",
+                (kind, id, time.time()),
+            )
+            .fetchone()
+        )
         if row is None:
             raise NotFound(f"{kind} {id} not found")
         return self._item(row)
@@ -134,7 +146,9 @@ class SqliteItemStore:
                 (json.dumps(data), now, kind, id),
             )
         item = self._item(row)
-        return item.model_copy(update={"data": data, "version": item.version + 1, "updated_at": now})
+        return item.model_copy(
+            update={"data": data, "version": item.version + 1, "updated_at": now}
+        )
 
     def delete(self, kind: str, id: str) -> None:
         with self._connect() as db:
@@ -142,7 +156,7 @@ class SqliteItemStore:
 
     def list(
         self, kind: str, tenant: str, limit: int = 50, cursor: str | None = None
-    ) -> tuple[list[Item], str | None]:
+    ) -> tuple[builtins.list[Item], str | None]:
         params: list[Any] = [kind, tenant, time.time()]
         query = (
             "SELECT * FROM items WHERE kind = ? AND tenant = ? "
@@ -159,12 +173,16 @@ class SqliteItemStore:
         next_cursor = _encode_cursor(items[-1]) if len(rows) > limit else None
         return items, next_cursor
 
-    def find(self, kind: str, field: str, value: str) -> list[Item]:
-        rows = self._connection().execute(
-            "SELECT * FROM items WHERE kind = ? AND json_extract(data, ?) = ? "
-            "AND (expires_at IS NULL OR expires_at >= ?)",
-            (kind, f"$.{field}", value, time.time()),
-        ).fetchall()
+    def find(self, kind: str, field: str, value: str) -> builtins.list[Item]:
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT * FROM items WHERE kind = ? AND json_extract(data, ?) = ? "
+                "AND (expires_at IS NULL OR expires_at >= ?)",
+                (kind, f"$.{field}", value, time.time()),
+            )
+            .fetchall()
+        )
         return [self._item(row) for row in rows]
 
 
