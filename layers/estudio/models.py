@@ -151,6 +151,8 @@ class Plan(Frozen):
     width: int
     height: int
     fps: int
+    # Chosen once per job: segments from different encoders do not concatenate with ``-c copy``.
+    encoder: str = "libx264"
     sample_rate: int
     scenes: list[ScenePlan]
     chapters: list[Chapter] = []

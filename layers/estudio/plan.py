@@ -23,7 +23,9 @@ def frames_ceil(seconds: float, fps: int) -> float:
     return math.ceil(seconds * fps - 1e-3) / fps
 
 
-def make_plan(deck: Deck, speeches: list[Speech], options: RenderOptions) -> Plan:
+def make_plan(
+    deck: Deck, speeches: list[Speech], options: RenderOptions, encoder: str = "libx264"
+) -> Plan:
     if len(speeches) != len(deck.scenes):
         raise ValueError("one speech per scene is required")
     fps = MOTION_FPS if options.avatar else STILL_FPS
@@ -58,6 +60,7 @@ def make_plan(deck: Deck, speeches: list[Speech], options: RenderOptions) -> Pla
         width=size.width,
         height=size.height,
         fps=fps,
+        encoder=encoder,
         sample_rate=AUDIO_RATE,
         scenes=scenes,
         chapters=chapters,

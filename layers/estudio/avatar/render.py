@@ -36,6 +36,7 @@ from estudio.avatar.timeline import MouthPose, Timeline, build_timeline, frame_c
 from estudio.errors import InvalidOptions, RenderError, StageTimeout, ToolMissing
 from estudio.models import Frozen, VisemeEvent
 from estudio.observability import logger
+from estudio.sandbox import bounded
 
 LAYOUTS = ("pip-right", "pip-left", "beside")
 BACKENDS = ("auto", "numpy", "cpu", "cuda")
@@ -431,7 +432,7 @@ def _encode(
     with tempfile.TemporaryFile() as stderr:
         try:
             proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr
+                bounded(argv), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr
             )
         except OSError as e:
             raise ToolMissing(f"cannot run ffmpeg: {e}", tool="ffmpeg") from e

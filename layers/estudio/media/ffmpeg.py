@@ -14,6 +14,7 @@ from pathlib import Path
 
 from estudio.errors import RenderError, StageTimeout, ToolMissing
 from estudio.observability import logger
+from estudio.sandbox import bounded
 
 ENCODERS = ("libx264", "h264_nvenc")
 GOP_SECONDS = 2  # a keyframe every 2 s: cheap seeking, small cost on still content
@@ -68,7 +69,7 @@ def run_ffmpeg(
     argv = [ffmpeg, *_BASE_ARGS, *args]
     try:
         proc = subprocess.run(
-            argv,
+            bounded(argv),
             input=stdin,
             stdin=None if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

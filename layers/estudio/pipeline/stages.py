@@ -180,7 +180,8 @@ def plan(ctx: StageContext, msg: PlanInput) -> PlanResult:
 
     ctx.jobs.start_stage(msg.job_id, "plan")
     deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
-    timeline = make_plan(deck, _speeches(ctx, msg.job_id, deck), msg.options)
+    _, encoder = _ffmpeg(ctx)
+    timeline = make_plan(deck, _speeches(ctx, msg.job_id, deck), msg.options, encoder=encoder)
     _store(ctx, keys.plan(msg.job_id), timeline)
     ctx.progress(msg.job_id, "plan", 1, 1)
     return PlanResult(
@@ -205,7 +206,8 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
     timeline = _load(ctx, keys.plan(msg.job_id), Plan)
     scene = timeline.scenes[msg.index]
     speech = _load(ctx, keys.speech_model(msg.job_id, msg.index), Speech)
-    ffmpeg, encoder = _ffmpeg(ctx)
+    ffmpeg, _ = _ffmpeg(ctx)
+    encoder = timeline.encoder  # the job's one encoder, whichever machine renders this scene
     target = keys.segment(msg.job_id, msg.index)
     ass = ""
     if msg.options.subtitles == "burn" and speech.words:
@@ -322,7 +324,6 @@ def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
 
 @stage("publish", JobRef)
 def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
-    from estudio.media.ffmpeg import ffmpeg_exe
     from estudio.media.thumbnail import make_thumbnail
     from estudio.speech.captions import build_cues, to_srt, to_vtt
 
@@ -354,9 +355,6 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
         )
         make_thumbnail(first, tmp / "thumbnail.jpg")
         ctx.blobs.put_file(outputs["thumbnail.jpg"], tmp / "thumbnail.jpg", "image/jpeg")
-    from estudio.media.ffmpeg import choose_encoder
-
-    encoder = choose_encoder(ffmpeg_exe(ctx.settings.ffmpeg), ctx.settings.encoder)
     job = ctx.jobs.get(msg.job_id)
     manifest = Manifest(
         job_id=msg.job_id,
@@ -367,7 +365,7 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
         height=timeline.height,
         fps=timeline.fps,
         video_codec="h264",
-        encoder=encoder,
+        encoder=timeline.encoder,
         subtitles=msg.options.subtitles,
         avatar=msg.options.avatar,
         scenes=[

@@ -24,6 +24,7 @@ from PIL import Image
 
 from estudio.errors import RasterizeError, StageTimeout, ToolMissing
 from estudio.observability import logger
+from estudio.sandbox import bounded
 
 BACKGROUND = (17, 17, 17)  # dark neutral bars around a slide that does not fill the canvas
 MAX_CANVAS_PIXELS = 4096 * 4096
@@ -68,7 +69,7 @@ def _remaining(deadline: float, what: str, timeout_s: float) -> float:
 def _run(argv: list[str], timeout_s: float, what: str) -> str:
     """Run a tool in its own process group; kill the whole group on timeout. Returns stdout."""
     with subprocess.Popen(
-        argv,
+        bounded(argv),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -22,6 +22,7 @@ from pathlib import Path
 from estudio.errors import StageTimeout, UnknownVoice, VoiceProviderError
 from estudio.models import Speech, SpeechText, VisemeEvent, WordTiming
 from estudio.observability import logger
+from estudio.sandbox import bounded
 from estudio.speech.base import VoiceInfo
 from estudio.speech.text import span_at
 from estudio.speech.visemes import SILENCE, espeak_viseme
@@ -230,7 +231,7 @@ class EspeakProvider:
         argv = [self.python, "-m", "estudio.speech.espeak_worker"]
         try:
             done = subprocess.run(
-                argv,
+                bounded(argv),
                 input=request.encode("utf-8"),
                 capture_output=True,
                 timeout=self.timeout_s,

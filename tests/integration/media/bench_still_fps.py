@@ -12,9 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from PIL import Image, ImageDraw
+
 from estudio.media.ffmpeg import choose_encoder, ffmpeg_exe
 from estudio.media.render import render_still_segment
-from PIL import Image, ImageDraw
 
 ASS = """[Script Info]
 ScriptType: v4.00+

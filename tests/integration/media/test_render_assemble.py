@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from estudio.errors import RenderError, StageTimeout
 from estudio.media.assemble import assemble_video
 from estudio.media.audio import AudioPart, build_audio_track, write_wav
@@ -17,7 +19,6 @@ from estudio.media.probe import mp4_duration_s, mp4_top_level_boxes, probe, prob
 from estudio.media.render import render_still_segment
 from estudio.media.thumbnail import make_thumbnail
 from estudio.models import Chapter
-from PIL import Image
 
 pytestmark = pytest.mark.slow
 

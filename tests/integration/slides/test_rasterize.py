@@ -8,12 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from estudio.errors import RasterizeError, StageTimeout, ToolMissing
-from estudio.slides.rasterize import BACKGROUND, rasterize_deck
 from PIL import Image
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu
+
+from estudio.errors import RasterizeError, StageTimeout, ToolMissing
+from estudio.slides.rasterize import BACKGROUND, rasterize_deck
 
 pytestmark = [
     pytest.mark.slow,

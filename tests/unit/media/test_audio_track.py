@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from estudio.errors import RenderError
 from estudio.media.audio import AudioPart, build_audio_track, read_wav, resample, write_wav
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from estudio.errors import RenderError, ToolMissing
 from estudio.media.ffmpeg import choose_encoder, ffmpeg_exe, still_encode_args, video_encode_args
 from estudio.media.render import escape_filter_value, frame_count

@@ -6,6 +6,7 @@ import struct
 from pathlib import Path
 
 import pytest
+
 from estudio.errors import RenderError
 from estudio.media.assemble import _concat_list, ffmetadata
 from estudio.media.probe import mp4_duration_s, mp4_top_level_boxes
