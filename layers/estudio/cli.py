@@ -57,8 +57,6 @@ class ProgressBars:
         with self._lock:
             bar = self._bars.get(stage)
             if bar is None:
-                for other in self._bars.values():
-                    other.refresh()
                 bar = tqdm(
                     total=total,
                     desc=f"{STAGE_LABELS.get(stage, stage):<20}",
@@ -69,8 +67,13 @@ class ProgressBars:
                     bar_format="{desc} {bar} {n_fmt}/{total_fmt} [{elapsed}]",
                 )
                 self._bars[stage] = bar
+            if total <= 0 or bar.disable:
+                return  # a stage announcing its start, or a finished bar (it stays as it ended)
+            bar.total = total
             bar.n = min(done, total)
             bar.refresh()
+            if bar.n >= bar.total:
+                bar.close()
 
     def close(self) -> None:
         for bar in self._bars.values():

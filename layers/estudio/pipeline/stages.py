@@ -54,6 +54,8 @@ def stage(
         @wraps(work)
         def run(ctx: StageContext, payload: Mapping[str, Any]) -> dict[str, Any]:
             msg = message.model_validate(payload)
+            if ctx.on_progress and name != "fail":
+                ctx.on_progress(name, 0, 0)  # started: the CLI shows its bar now
             started = time.perf_counter()
             result = work(ctx, msg)
             spent = time.perf_counter() - started
