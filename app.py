@@ -16,7 +16,6 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import DeployConfig
 
-
 PROJECT_ROOT = Path(__file__).resolve().parent
 
 

@@ -4,7 +4,7 @@ throttled, with access logs and CORS for the SPA's origins."""
 from __future__ import annotations
 
 import jsii
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, aws_apigateway
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -38,9 +38,7 @@ class _AccessLogs:
         return self._destination
 
     @property
-    def format(self) -> object:
-        from aws_cdk import aws_apigateway
-
+    def format(self) -> aws_apigateway.AccessLogFormat:
         return aws_apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aws_cdk import App
 
-from estudio.constants import APP_NAME, DEFAULT_STAGE, PROD_STAGES
+from estudio.constants import APP_NAME, DEFAULT_STAGE, GPU_INSTANCE_CLASSES, PROD_STAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,6 +37,7 @@ class DeployConfig:
     alarm_email: str | None = None
     layer_dir: Path = PROJECT_ROOT / "build" / "layer"
     max_gpu_vcpus: int = 32
+    gpu_instance_classes: tuple[str, ...] = GPU_INSTANCE_CLASSES
     gpu_spot: bool = True
     api_rate_limit: int = 50
     api_burst_limit: int = 100
@@ -64,6 +65,8 @@ class DeployConfig:
             alarm_email=node.try_get_context("alarm_email") or None,
             layer_dir=Path(layer_dir) if layer_dir else PROJECT_ROOT / "build" / "layer",
             max_gpu_vcpus=int(node.try_get_context("max_gpu_vcpus") or 32),
+            gpu_instance_classes=_list(node.try_get_context("gpu_instance_classes"))
+            or GPU_INSTANCE_CLASSES,
             gpu_spot=_bool(node.try_get_context("gpu_spot"), default=stage not in PROD_STAGES),
             api_rate_limit=int(node.try_get_context("api_rate_limit") or 50),
             api_burst_limit=int(node.try_get_context("api_burst_limit") or 100),

@@ -37,7 +37,6 @@ BUILD_CONTEXT_EXCLUDE = [
     "**/__pycache__",
     "**/*.pyc",
 ]
-GPU_INSTANCE_CLASSES = [ec2.InstanceClass.G4DN, ec2.InstanceClass.G5, ec2.InstanceClass.G6]
 JOB_VCPUS = 4
 JOB_MEMORY = Size.gibibytes(14)  # fits g4dn.xlarge (16 GiB) after the ECS agent's share
 JOB_TIMEOUT = Duration.minutes(30)
@@ -166,7 +165,10 @@ class RenderStack(Stack):
             vpc=self.vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
             security_groups=[security_group],
-            instance_classes=GPU_INSTANCE_CLASSES,
+            # NVENC families only (H100/H200 have none); which exist depends on the region.
+            instance_classes=[
+                ec2.InstanceClass(name.upper()) for name in config.gpu_instance_classes
+            ],
             use_optimal_instance_classes=False,
             spot=spot,
             allocation_strategy=(

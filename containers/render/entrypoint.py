@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from estudio.errors import EstudioError, InvalidOptions, ToolMissing
 from estudio.models import JobId, RenderOptions
 from estudio.observability import logger
 from estudio.pipeline.context import StageContext
-from pydantic import TypeAdapter, ValidationError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -81,7 +82,10 @@ def gpu_name(which: Callable[[str], str | None] = shutil.which) -> str | None:
     try:
         result = subprocess.run(
             [exe, "--query-gpu=name,driver_version", "--format=csv,noheader"],
-            capture_output=True, text=True, timeout=30, check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
         logger.warning("nvidia-smi failed", error=type(error).__name__)
@@ -101,8 +105,9 @@ def preflight(
     gpu = gpu_name(which)
     encoder = choose_encoder(ffmpeg, preference)
     if gpu and encoder != "h264_nvenc":
-        logger.warning("gpu present but nvenc unusable (NVIDIA_DRIVER_CAPABILITIES needs video)",
-                       gpu=gpu)
+        logger.warning(
+            "gpu present but nvenc unusable (NVIDIA_DRIVER_CAPABILITIES needs video)", gpu=gpu
+        )
     logger.info("preflight", gpu=gpu, encoder=encoder)
     return Preflight(gpu=gpu, encoder=encoder)
 
@@ -139,11 +144,15 @@ def main(
         logger.append_keys(job_id=args.job_id, scene=args.index)
         result = render_scene(context_factory(), args)
     except EstudioError as error:
-        logger.error("render failed", error=type(error).__name__, code=error.code,
-                     message=error.message[:500])
+        logger.error(
+            "render failed", error=type(error).__name__, code=error.code, reason=error.message[:500]
+        )
         print(json.dumps({"error": error.to_dict()}), file=sys.stdout)
-        return EXIT_USER_ERROR if error.user_error and not isinstance(error, ToolMissing) \
+        return (
+            EXIT_USER_ERROR
+            if error.user_error and not isinstance(error, ToolMissing)
             else EXIT_FAILED
+        )
     print(json.dumps(result))
     logger.info("scene rendered", reused=result.get("reused"), encoder=result.get("encoder"))
     return EXIT_OK

@@ -21,12 +21,13 @@ def _asgi() -> Any:
     from estudio.api.app import create_app
 
     adapters = cached_adapters()
+    # Job events go to SQS (SqsEventSink) and the delivery Lambda, not the in-process loop.
     app = create_app(
-        settings=adapters.settings,
-        blobs=adapters.blobs,
-        items=adapters.items,
-        orchestrator=adapters.orchestrator,
-        events=adapters.events,
+        adapters.items,
+        adapters.blobs,
+        adapters.orchestrator,
+        adapters.settings,
+        jobs=adapters.jobs,
     )
     return Mangum(app, lifespan="off")
 

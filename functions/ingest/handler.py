@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -20,7 +21,7 @@ from estudio.adapters.aws.context import cached_adapters
 from estudio.adapters.aws.ingest import DropboxObject, dropbox_objects, ingest_object
 from estudio.adapters.aws.lambda_entry import entry_point
 from estudio.constants import IDEMPOTENCY_PK_PREFIX, TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
-from estudio.observability import logger
+from estudio.observability import logger, metrics
 
 
 @lru_cache(maxsize=1)
@@ -52,4 +53,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             logger.info("dropbox object ignored", key_suffix=obj.key.rsplit(".", 1)[-1])
             continue
         started.append(ingest(obj=obj))
+    metrics.add_metric(name="DropboxDecks", unit=MetricUnit.Count, value=len(started))
     return {"jobs": started}

@@ -29,11 +29,18 @@ def _client() -> httpx.Client:
 
 
 def _deliver(record: SQSRecord) -> int:
-    return deliver_event(cached_adapters().items, json.loads(record.body), _client())
+    adapters = cached_adapters()
+    return deliver_event(
+        adapters.items,
+        json.loads(record.body),
+        _client(),
+        allow_private=adapters.cloud.webhooks_allow_private,
+    )
 
 
 @entry_point
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
+    response: dict[str, Any] = process_partial_response(  # type: ignore[assignment]
         event=event, record_handler=_deliver, processor=processor, context=context
     )
+    return response

@@ -31,7 +31,7 @@ KIND_INDEX_PK: Final = "gsi2pk"
 KIND_INDEX_SK: Final = "gsi2sk"
 # Kinds whose ``find`` is an exact index hit (the kind-index sort key holds "field=value");
 # any other kind/field is a query of that kind's partition with a filter.
-INDEXED_LOOKUPS: Final[dict[str, str]] = {"api_key": "key_hash"}
+INDEXED_LOOKUPS: Final[dict[str, str]] = {"apikey": "hash"}
 IDEMPOTENCY_PK_PREFIX: Final = "idempotency#"
 
 # --- blob routing: key patterns that live outside the artifacts bucket --------------------------
@@ -48,10 +48,10 @@ CACHE_PREFIX: Final = "cache/"
 DROPBOX_PREFIX: Final = "dropbox/"
 DROPBOX_SUFFIX: Final = ".pptx"
 
-# --- API keys (the authorizer's lookup) ---------------------------------------------------------
-API_KEY_KIND: Final = "api_key"
-API_KEY_HASH_FIELD: Final = "key_hash"
-API_KEY_PREFIX: Final = "Bearer "
+# --- API keys (the authorizer's lookup; the records are ``estudio.api.keys``') ------------------
+API_KEY_KIND: Final = "apikey"
+API_KEY_HASH_FIELD: Final = "hash"
+BEARER_PREFIX: Final = "Bearer "
 
 # --- names inside the stacks --------------------------------------------------------------------
 APP_NAME: Final = "Estudio"

@@ -68,7 +68,8 @@ class Scene(Frozen):
     slide_number: int = Field(ge=1)  # position in the deck, 1-based (hidden slides counted)
     title: str | None = None
     script: str  # narration as written (notes, else slide text); "" for a silent slide
-    script_source: Literal["notes", "slide_text", "none"]
+    script_source: Literal["notes", "slide_text", "none", "edited"]
+    voice: VoiceId | None = None  # a per-scene voice chosen by the author (else the render's)
     pictures: list[PictureInfo] = []
     warnings: list[str] = []  # what will not render faithfully
 

@@ -47,8 +47,12 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def open_stores(data_dir: Path) -> tuple[SqliteItemStore, FolderBlobStore]:
+    """The same state database and blob folder as ``estudio render`` and ``estudio keys``."""
+    from estudio.local import data_paths
+
     data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteItemStore(data_dir / "state.sqlite3"), FolderBlobStore(data_dir / "blobs")
+    blobs_dir, db = data_paths(data_dir)
+    return SqliteItemStore(db), FolderBlobStore(blobs_dir)
 
 
 def url_secret(data_dir: Path) -> bytes:
@@ -145,7 +149,12 @@ def run_worker(settings: Settings, parent_pid: int, poll_s: float = 0.3) -> None
     mine: set[str] = set()
     logger.info("render worker started", worker=me)
     while os.getppid() == parent_pid:
-        for item in find_items(items, JOB_KIND, "status", JobStatus.QUEUED.value):
+        waiting = [
+            item
+            for status in (JobStatus.QUEUED, JobStatus.RUNNING)  # running: resumed after restart
+            for item in find_items(items, JOB_KIND, "status", status.value)
+        ]
+        for item in waiting:
             if item.data.get("worker") or not item.data.get("payload"):
                 continue
             try:

@@ -143,7 +143,9 @@ def ingest_deck(
         },
     )
     logger.info("deck parsed", project_id=project_id, tenant=tenant, scenes=len(deck.scenes))
-    services.webhooks.publish(
+    # The sink the jobs publish to (webhooks locally, a queue in the cloud) carries this one too.
+    sink = services.jobs.events or services.webhooks
+    sink.publish(
         "deck.parsed",
         tenant,
         {

@@ -476,12 +476,36 @@ def render_avatar_segment(
     seed: int | None = None,
     cache_dir: Path | None = None,
     timeout_s: float = 900.0,
+    face_python: str | Path | None = None,
 ) -> AvatarRenderStats:
     """Render one scene's video (no audio): the slide with the talking presenter over it.
 
     ``size`` defaults to the slide image's size. ``seed`` (default: derived from the avatar and the
     scene length) fixes blinks, breathing and sway. Exactly ``round(duration_s * fps)`` frames.
+
+    ``avatar_id`` ``photo:<path>`` selects the experimental talking photo
+    (``estudio.avatar.photo``); ``face_python`` is then the face environment's interpreter.
     """
+    if avatar_id.startswith("photo:"):
+        from estudio.avatar.photo import photo_path, render_photo_segment
+
+        return render_photo_segment(
+            slide_image,
+            out,
+            visemes,
+            speech_offset_s,
+            duration_s,
+            fps,
+            photo_path(avatar_id),
+            layout,
+            ffmpeg,
+            encoder,
+            size=size,
+            seed=seed,
+            cache_dir=cache_dir,
+            face_python=face_python,
+            timeout_s=timeout_s,
+        )
     get_avatar(avatar_id)
     frames_n = frame_count(duration_s, fps)
     if frames_n < 1:

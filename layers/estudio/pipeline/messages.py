@@ -12,12 +12,19 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class SceneOverride(Message):
+    script: str | None = None
+    voice: str | None = None
+
+
 class JobInput(Message):
     """What starts an execution."""
 
     job_id: str
     deck_key: str
     options: RenderOptions = RenderOptions()
+    # Edits made before rendering (API: PATCH a scene), by scene index.
+    scene_overrides: dict[int, SceneOverride] = {}
 
 
 class JobRef(Message):

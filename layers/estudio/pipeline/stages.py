@@ -101,6 +101,7 @@ def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
     with ctx.scratch("parse") as tmp:
         path = ctx.blobs.get_file(msg.deck_key, tmp / "deck.pptx")
         deck = parse_deck(path, ctx.settings.limits, source_name=job.source_name)
+    deck = _apply_overrides(deck, msg)
     if msg.deck_key != keys.deck(msg.job_id):
         ctx.blobs.put_bytes(keys.deck(msg.job_id), ctx.blobs.get_bytes(msg.deck_key))
     _store(ctx, keys.deck_model(msg.job_id), deck)
@@ -111,6 +112,23 @@ def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
         language=language,
         scenes=[SceneItem(index=s.index) for s in deck.scenes],
     )
+
+
+def _apply_overrides(deck: Deck, msg: JobInput) -> Deck:
+    if not msg.scene_overrides:
+        return deck
+    scenes = []
+    for scene in deck.scenes:
+        edit = msg.scene_overrides.get(scene.index)
+        if edit is not None:
+            changes: dict[str, Any] = {}
+            if edit.script is not None:
+                changes.update(script=edit.script, script_source="edited")
+            if edit.voice is not None:
+                changes["voice"] = edit.voice
+            scene = scene.model_copy(update=changes)
+        scenes.append(scene)
+    return deck.model_copy(update={"scenes": scenes})
 
 
 @stage("rasterize", JobRef)
@@ -152,7 +170,7 @@ def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
         if scene.script.strip():
             speech = synthesize(
                 scene.script,
-                msg.options.voice,
+                scene.voice or msg.options.voice,
                 language,
                 wav,
                 ctx.voices,
@@ -162,7 +180,7 @@ def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
             )
             ctx.blobs.put_file(keys.speech_audio(msg.job_id, msg.index), wav, "audio/wav")
         else:
-            _, voice = ctx.voices.resolve(msg.options.voice, language)
+            _, voice = ctx.voices.resolve(scene.voice or msg.options.voice, language)
             speech = Speech(
                 voice=voice.id,
                 language=language,

@@ -44,7 +44,9 @@ def test_given_projects_when_listing_with_a_small_page_then_cursor_walks_them_al
     assert seen == list(reversed(made))  # newest first, each once
 
 
-def test_given_a_project_when_updated_and_deleted_then_changes_show_and_it_is_gone(env: Env) -> None:
+def test_given_a_project_when_updated_and_deleted_then_changes_show_and_it_is_gone(
+    env: Env,
+) -> None:
     client = env.client("acme")
     project = client.post("/v1/projects", json={"name": "Antes"}).json()
     updated = client.patch(f"/v1/projects/{project['id']}", json={"name": "Depois"}).json()
@@ -54,7 +56,9 @@ def test_given_a_project_when_updated_and_deleted_then_changes_show_and_it_is_go
     assert gone.status_code == 404 and gone.json()["code"] == "not_found"
 
 
-def test_given_a_deck_when_uploaded_multipart_then_scenes_are_stored(env: Env, deck_bytes: bytes) -> None:
+def test_given_a_deck_when_uploaded_multipart_then_scenes_are_stored(
+    env: Env, deck_bytes: bytes
+) -> None:
     client = env.client("acme")
     project = new_project_with_deck(client, deck_bytes)
     assert project["deck"]["scene_count"] == 2
@@ -177,6 +181,8 @@ def test_given_a_corpus_deck_when_uploaded_then_its_scene_count_matches_probe(en
     project = new_project_with_deck(client, deck.read_bytes())
     rows = (CORPUS / "PROBE.tsv").read_text(encoding="utf-8").splitlines()
     header = rows[0].split("\t")
-    row = next(dict(zip(header, r.split("\t"), strict=False)) for r in rows if r.startswith(deck.name))
+    row = next(
+        dict(zip(header, r.split("\t"), strict=False)) for r in rows if r.startswith(deck.name)
+    )
     expected = int(row["slides"]) - int(row["hidden"])
     assert project["deck"]["scene_count"] == expected

@@ -25,7 +25,7 @@ BODIES = {
 
 def _owned_routes(app: FastAPI) -> list[tuple[str, str]]:
     """(method, path) of every documented route with a path parameter, from the OpenAPI table."""
-    routes = []
+    routes: list[tuple[str, str]] = []
     for path, operations in app.openapi()["paths"].items():
         if "{" in path and path not in SIGNED_LINK_ROUTES:
             routes.extend((method.upper(), path) for method in operations)

@@ -3,6 +3,7 @@ the persisted schedule, the delivery log, replay, and the documented verificatio
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -23,7 +24,9 @@ class Clock:
         return self.now
 
 
-def test_given_a_loopback_url_when_private_webhooks_are_not_allowed_then_422(tmp_path: Path) -> None:
+def test_given_a_loopback_url_when_private_webhooks_are_not_allowed_then_422(
+    tmp_path: Path,
+) -> None:
     from fastapi.testclient import TestClient
 
     from estudio.adapters.local import FolderBlobStore
@@ -95,8 +98,12 @@ def test_given_a_failing_endpoint_when_retried_then_backoff_persists_across_a_re
     assert [a["status_code"] for a in delivery.data["log"]] == [500, 503, 200]
     bodies = {r.body for r in receiver.received}
     assert len(bodies) == 1  # the same event body each time, freshly signed
-    assert all(verify(secret, r.body, r.headers["Estudio-Signature"], now=clock.now - 7200,
-                      tolerance_s=7200) for r in receiver.received)
+    assert all(
+        verify(
+            secret, r.body, r.headers["Estudio-Signature"], now=clock.now - 7200, tolerance_s=7200
+        )
+        for r in receiver.received
+    )
 
 
 def test_given_a_dead_endpoint_when_time_passes_then_it_is_retried_for_a_day_then_failed(
@@ -116,7 +123,7 @@ def test_given_a_dead_endpoint_when_time_passes_then_it_is_retried_for_a_day_the
     [delivery] = items.find("webhook_delivery", "state", "failed")
     assert delivery.data["attempts"] == len(attempts_at) >= 10
     assert attempts_at[-1] - start >= 24 * 3600
-    gaps = [b - a for a, b in zip(attempts_at, attempts_at[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(attempts_at)]
     assert gaps[3] > gaps[0]  # it backs off
 
 
@@ -172,4 +179,4 @@ def test_given_the_docs_python_snippet_when_run_on_a_real_delivery_then_it_verif
 def test_given_the_retry_policy_when_a_schedule_is_drawn_then_it_spans_at_least_a_day() -> None:
     offsets = RetryPolicy().schedule(random.Random(7))
     assert offsets[-1] >= 24 * 3600
-    assert all(b > a for a, b in zip(offsets, offsets[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(offsets))

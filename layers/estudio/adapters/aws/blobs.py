@@ -139,9 +139,7 @@ class S3BlobStore:
         check_key(key)
         params: dict[str, str] = {"Bucket": self.bucket_for(key), "Key": key}
         if filename:
-            params["ResponseContentDisposition"] = (
-                f"attachment; filename*=UTF-8''{quote(filename)}"
-            )
+            params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         return str(
             self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s)
         )
@@ -155,14 +153,15 @@ class S3BlobStore:
             self.client.generate_presigned_url("put_object", Params=params, ExpiresIn=expires_s)
         )
 
-    def copy_in(self, source_bucket: str, source_key: str, key: str,
-                version_id: str | None = None) -> None:
+    def copy_in(
+        self, source_bucket: str, source_key: str, key: str, version_id: str | None = None
+    ) -> None:
         """Server-side copy of an object from another bucket (the dropbox) to ``key``."""
         check_key(key)
         source: dict[str, str] = {"Bucket": source_bucket, "Key": source_key}
         if version_id:
             source["VersionId"] = version_id
         try:
-            self.client.copy(source, self.bucket_for(key), key)  # type: ignore[arg-type]
+            self.client.copy(source, self.bucket_for(key), key)
         except (ClientError, BotoCoreError) as error:
             raise translate(error, f"s3://{source_bucket}/{source_key}") from error

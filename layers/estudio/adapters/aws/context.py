@@ -33,11 +33,12 @@ class CloudSettings(BaseSettings):
     state_machine_arn: str | None = None
     events_queue_url: str | None = None
     idempotency_ttl_s: int = 3600
+    webhooks_allow_private: bool = False  # tests only: deliver to loopback receivers
 
 
 @lru_cache(maxsize=1)
 def get_cloud_settings() -> CloudSettings:
-    return CloudSettings()  # type: ignore[call-arg]  # values come from the environment
+    return CloudSettings()  # values come from the environment
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,15 @@ class CloudAdapters:
         return JobRepository(self.items, self.events)
 
 
+def s3_client(session: Any) -> Any:
+    """SigV4 (presigned URLs carry ``X-Amz-Expires``) with virtual-hosted addressing."""
+    from botocore.config import Config
+
+    return session.client(
+        "s3", config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    )
+
+
 def build_adapters(
     cloud: CloudSettings | None = None, settings: Settings | None = None, session: Any = None
 ) -> CloudAdapters:
@@ -68,7 +78,7 @@ def build_adapters(
         routes.append((OUTPUT_KEY_PATTERN, cloud.outputs_bucket))
     if cloud.uploads_bucket:
         routes.append((UPLOAD_KEY_PATTERN, cloud.uploads_bucket))
-    blobs = S3BlobStore(session.client("s3"), cloud.artifacts_bucket, routes=routes)
+    blobs = S3BlobStore(s3_client(session), cloud.artifacts_bucket, routes=routes)
     items = DynamoItemStore(session.resource("dynamodb").Table(cloud.table))
     events = (
         SqsEventSink(session.client("sqs"), cloud.events_queue_url)
@@ -81,8 +91,12 @@ def build_adapters(
         else None
     )
     return CloudAdapters(
-        settings=settings or get_settings(), cloud=cloud, blobs=blobs, items=items,
-        events=events, orchestrator=orchestrator,
+        settings=settings or get_settings(),
+        cloud=cloud,
+        blobs=blobs,
+        items=items,
+        events=events,
+        orchestrator=orchestrator,
     )
 
 

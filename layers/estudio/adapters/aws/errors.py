@@ -7,9 +7,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 from estudio.errors import EstudioError, NotFound, StorageUnavailable
 
 NOT_FOUND_CODES = frozenset(
-    {"404", "NoSuchKey", "NoSuchBucket", "NotFound", "ResourceNotFoundException",
-     "ExecutionDoesNotExist", "StateMachineDoesNotExist", "QueueDoesNotExist",
-     "AWS.SimpleQueueService.NonExistentQueue"}
+    {
+        "404",
+        "NoSuchKey",
+        "NoSuchBucket",
+        "NotFound",
+        "ResourceNotFoundException",
+        "ExecutionDoesNotExist",
+        "StateMachineDoesNotExist",
+        "QueueDoesNotExist",
+        "AWS.SimpleQueueService.NonExistentQueue",
+    }
 )
 
 

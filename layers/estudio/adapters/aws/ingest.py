@@ -63,23 +63,27 @@ def dropbox_objects(event: Mapping[str, Any]) -> list[DropboxObject]:
             if not s3 or not str(record.get("eventName", "")).startswith("ObjectCreated:"):
                 continue
             obj = s3["object"]
-            objects.append(DropboxObject(
-                bucket=s3["bucket"]["name"],
-                key=unquote_plus(obj["key"]),  # notification keys are URL-encoded
-                version_id=obj.get("versionId"),
-                etag=obj.get("eTag"),
-                size=obj.get("size"),
-            ))
+            objects.append(
+                DropboxObject(
+                    bucket=s3["bucket"]["name"],
+                    key=unquote_plus(obj["key"]),  # notification keys are URL-encoded
+                    version_id=obj.get("versionId"),
+                    etag=obj.get("eTag"),
+                    size=obj.get("size"),
+                )
+            )
     elif event.get("source") == "aws.s3" and event.get("detail-type") == "Object Created":
         detail = event["detail"]
         obj = detail["object"]
-        objects.append(DropboxObject(
-            bucket=detail["bucket"]["name"],
-            key=obj["key"],  # EventBridge keys are not URL-encoded
-            version_id=obj.get("version-id"),
-            etag=obj.get("etag"),
-            size=obj.get("size"),
-        ))
+        objects.append(
+            DropboxObject(
+                bucket=detail["bucket"]["name"],
+                key=obj["key"],  # EventBridge keys are not URL-encoded
+                version_id=obj.get("version-id"),
+                etag=obj.get("etag"),
+                size=obj.get("size"),
+            )
+        )
     else:
         raise InvalidOptions("not an S3 object-created event")
     return objects
@@ -105,12 +109,15 @@ def ingest_object(
     created = True
     try:
         adapters.jobs.create(
-            job_id, obj.tenant, deck_key=deck_key,
-            source_name=posixpath.basename(obj.key), options=options,
+            job_id,
+            obj.tenant,
+            deck_key=deck_key,
+            source_name=posixpath.basename(obj.key),
+            options=options,
         )
     except Conflict:
         created = False  # a repeated event: the job exists, make sure its execution does too
     payload = JobInput(job_id=job_id, deck_key=deck_key, options=options)
     arn = adapters.orchestrator.start(job_id, payload.model_dump(mode="json"))
-    logger.info("dropbox deck ingested", job_id=job_id, tenant=obj.tenant, created=created)
+    logger.info("dropbox deck ingested", job_id=job_id, tenant=obj.tenant, new_job=created)
     return IngestResult(job_id=job_id, tenant=obj.tenant, execution_arn=arn, created=created)

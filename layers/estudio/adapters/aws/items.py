@@ -21,6 +21,7 @@ lose nothing even without ``expect_version``.
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import math
 import time
@@ -149,8 +150,13 @@ class DynamoItemStore:
         except BotoCoreError as error:
             raise translate(error, f"{kind} {id}") from error
         return Item(
-            kind=kind, id=id, tenant=tenant, data=dict(data),
-            created_at=now, updated_at=now, expires_at=expires,
+            kind=kind,
+            id=id,
+            tenant=tenant,
+            data=dict(data),
+            created_at=now,
+            updated_at=now,
+            expires_at=expires,
         )
 
     def _get_raw(self, kind: str, id: str) -> dict[str, Any] | None:
@@ -171,18 +177,22 @@ class DynamoItemStore:
         self, kind: str, id: str, changes: Mapping[str, Any], expect_version: int | None = None
     ) -> Item:
         now = time.time()
-        names: dict[str, str] = {"#pk": TABLE_PK, "#data": "data", "#v": "version",
-                                 "#u": "updated_at"}
+        names: dict[str, str] = {
+            "#pk": TABLE_PK,
+            "#data": "data",
+            "#v": "version",
+            "#u": "updated_at",
+        }
         values: dict[str, Any] = {":one": 1, ":now": Decimal(repr(now))}
         sets = ["#v = #v + :one", "#u = :now"]
         for n, (field, value) in enumerate(changes.items()):
             names[f"#f{n}"] = field
             values[f":f{n}"] = to_dynamo(value)
             sets.append(f"#data.#f{n} = :f{n}")
-        field = self.indexed_lookups.get(kind)
-        if field is not None and isinstance(changes.get(field), str):
+        lookup = self.indexed_lookups.get(kind)
+        if lookup is not None and isinstance(changes.get(lookup), str):
             names["#k2"] = KIND_INDEX_SK
-            values[":k2"] = f"{field}={changes[field]}"
+            values[":k2"] = f"{lookup}={changes[lookup]}"
             sets.append("#k2 = :k2")
         condition = "attribute_exists(#pk)"
         if expect_version is not None:
@@ -250,7 +260,7 @@ class DynamoItemStore:
         next_cursor = encode_cursor(items[-1]) if len(found) > limit else None
         return items, next_cursor
 
-    def find(self, kind: str, field: str, value: str) -> list[Item]:
+    def find(self, kind: str, field: str, value: str) -> builtins.list[Item]:
         names = {"#gpk": KIND_INDEX_PK}
         values: dict[str, Any] = {":gpk": kind}
         query: dict[str, Any] = {"IndexName": KIND_INDEX}
@@ -266,7 +276,7 @@ class DynamoItemStore:
         query["ExpressionAttributeNames"] = names
         query["ExpressionAttributeValues"] = values
         now = time.time()
-        items: list[Item] = []
+        items: builtins.list[Item] = []
         while True:
             try:
                 response = self.table.query(**query)

@@ -1,0 +1,1 @@
+"""Real event payloads (S3, EventBridge, HTTP API, SQS, Step Functions task inputs)."""

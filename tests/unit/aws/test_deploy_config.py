@@ -1,0 +1,50 @@
+"""Deployment settings from CDK context."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+def test_given_context_when_read_then_lists_bools_and_stage_scoping() -> None:
+    from aws_cdk import App
+
+    from stacks.config import DeployConfig
+
+    app = App(
+        context={
+            "stage": "prod",
+            "spa_origins": "https://a.example, https://b.example",
+            "gpu_spot": "false",
+        }
+    )
+    config = DeployConfig.from_app(app)
+    assert config.spa_origins == ("https://a.example", "https://b.example")
+    assert (config.is_prod, config.gpu_spot) == (True, False)
+    assert config.stack_name("Storage") == "Estudio-prod-Storage"
+    assert DeployConfig.from_app(App()).stage == "dev"
+
+
+def test_given_a_hostile_stage_when_read_then_refused() -> None:
+    from aws_cdk import App
+
+    from stacks.config import DeployConfig
+
+    with pytest.raises(ValueError):
+        DeployConfig.from_app(App(context={"stage": "dev;rm -rf"}))
+
+
+def test_given_no_prebuilt_layer_when_staging_then_the_package_alone_is_used(
+    tmp_path: Path,
+) -> None:
+    from stacks.config import PROJECT_ROOT
+    from stacks.layer import layer_source
+
+    source, complete = layer_source(PROJECT_ROOT, tmp_path / "absent")
+    assert complete is False
+    assert (source / "python" / "estudio" / "ports.py").is_file()
+    assert not list(source.rglob("__pycache__"))
