@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup system venv demo test test-fast lint typecheck bench synth openapi clean
+.PHONY: setup system venv demo test test-fast test-cloud lint typecheck bench synth layer clean
 
 setup: system venv
 
@@ -45,9 +45,17 @@ typecheck: venv
 bench: setup
 	$(BIN)/python -m estudio.bench
 
-## Synthesize the CDK app offline into cdk.out/.
+## Synthesize the CDK app offline into cdk.out/ (cdk-nag and all; no AWS account needed).
 synth: venv
-	$(BIN)/python app.py
+	CDK_OUTDIR=cdk.out $(BIN)/python app.py
+
+## Build the full Lambda layer (wheels for the Lambda platform) into build/layer/ before a deploy.
+layer: venv
+	$(BIN)/python -m stacks.layer --dest build/layer
+
+## The cloud suites only: adapters on moto, CDK assertions, cdk-nag, cfn-lint.
+test-cloud: venv
+	$(BIN)/pytest -q tests/unit/aws tests/integration/aws tests/infrastructure tests/statemachines
 
 clean:
 	rm -rf out cdk.out .pytest_cache .mypy_cache .ruff_cache
