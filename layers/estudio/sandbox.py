@@ -23,4 +23,6 @@ def bounded(argv: list[str], memory_bytes: int = MEMORY_LIMIT_BYTES) -> list[str
     tool = _prlimit()
     if tool is None:  # not Linux/util-linux: run unbounded rather than not at all
         return argv
+    if shutil.which(argv[0]) is None:  # let the caller's "program missing" error surface as is
+        return argv
     return [tool, f"--data={memory_bytes}", "--", *argv]

@@ -298,8 +298,8 @@ def photo_landmarks(
             inference_s=answer.get("seconds"),
             seconds=round(time.perf_counter() - started, 3),
         )
-        if cache_file is not None:
-            _write_atomic(cache_file, json.dumps(answer, separators=(",", ":")))
+    if cache_file is not None and not cache_file.is_file():
+        _write_atomic(cache_file, json.dumps(answer, separators=(",", ":")))
     with _MEMO_LOCK:
         _MEMO[digest] = answer
     return Landmarks.from_answer(answer)
