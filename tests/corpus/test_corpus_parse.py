@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from estudio.deck.parse import parse_deck
 from estudio.errors import DeckError, EmptyDeck
 from estudio.settings import Limits

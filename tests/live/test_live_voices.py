@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from estudio.models import Speech, SpeechText
 from estudio.speech.azure import AzureProvider
 from estudio.speech.base import VoiceInfo

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from estudio.media.ffmpeg import ffmpeg_exe
 from PIL import Image, ImageDraw
+
+from estudio.media.ffmpeg import ffmpeg_exe
 
 
 @pytest.fixture(scope="session")

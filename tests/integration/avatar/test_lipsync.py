@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from estudio.avatar.render import BREATH_PX, SWAY_PX, presenter_box, render_avatar_segment
 from estudio.avatar.sprites import MOUTH_CENTRE, presenter_sprites
 from estudio.models import VisemeEvent

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from estudio.avatar import bench_avatar, presenter_box, render_avatar_segment, synthetic_visemes
 from estudio.errors import InvalidOptions, ToolMissing, UnknownAvatar
 from estudio.media.ffmpeg import still_encode_args
 from estudio.models import VisemeEvent
-from PIL import Image
 
 from .conftest import make_slide, read_frames
 

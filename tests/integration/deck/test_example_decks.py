@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from estudio.deck.parse import parse_deck
 from estudio.deck.samples import CHARS_PER_SECOND, make_benchmark_deck
 from estudio.models import Deck

@@ -11,6 +11,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
+
 from estudio.errors import StageTimeout, UnknownVoice, VoiceProviderError
 from estudio.models import Speech
 from estudio.speech.base import VoiceInfo

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from estudio.errors import VoiceProviderAuthError, VoiceProviderUnavailable
 from estudio.models import SpeechText
 from estudio.speech.azure import NO_REGION, AzureProvider

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from estudio.adapters.local.blobs import FolderBlobStore
 from estudio.errors import (
     UnknownVoice,

@@ -7,6 +7,7 @@ import wave
 from pathlib import Path
 
 import pytest
+
 from estudio.errors import VoiceProviderAuthError, VoiceProviderUnavailable
 from estudio.models import SpeechText
 from estudio.speech.base import VoiceInfo

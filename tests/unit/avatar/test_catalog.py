@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from estudio.avatar import get_avatar, list_avatars
 from estudio.errors import UnknownAvatar
 

@@ -5,6 +5,8 @@ import sys
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from estudio.avatar.render import (
     LAYOUTS,
     build_stage,
@@ -16,7 +18,6 @@ from estudio.avatar.render import (
 from estudio.avatar.timeline import build_timeline
 from estudio.errors import InvalidOptions, RenderError
 from estudio.models import PRESETS, VisemeEvent
-from PIL import Image
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

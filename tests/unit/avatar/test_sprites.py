@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from estudio.avatar.sprites import (
     EYE_STATES,
     MouthKey,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from estudio.avatar.bench import synthetic_visemes
 from estudio.avatar.timeline import MOUTH_POSES, build_timeline
 from estudio.errors import InvalidOptions

@@ -6,7 +6,6 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from estudio.deck.samples import png_header
 from lxml import etree
 from pptx import Presentation
 from pptx.oxml.ns import qn
@@ -14,6 +13,8 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.shapes.autoshape import Shape
 from pptx.slide import Slide
 from pptx.util import Inches
+
+from estudio.deck.samples import png_header
 
 BLANK, TITLE_ONLY = 6, 5
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from estudio.deck.language import DEFAULT_LANGUAGE, detect_language
 
 

@@ -3,15 +3,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from estudio.deck.parse import parse_deck
-from estudio.errors import DeckTooLarge, EmptyDeck
-from estudio.settings import Limits
 from lxml import etree
 from pptx.chart.data import ChartData
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.oxml.ns import qn
 from pptx.presentation import Presentation as PresentationType
 from pptx.util import Inches
+
+from estudio.deck.parse import parse_deck
+from estudio.errors import DeckTooLarge, EmptyDeck
+from estudio.settings import Limits
 
 from .builders import blank, build, make_placeholder, notes, picture, textbox, titled
 

@@ -4,6 +4,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from estudio.deck.parse import parse_deck
 from estudio.deck.safety import inspect_package
 from estudio.deck.samples import make_benchmark_deck, make_hostile_decks

@@ -6,6 +6,7 @@ import itertools
 import re
 
 import pytest
+
 from estudio.models import CaptionCue, WordTiming
 from estudio.speech.captions import (
     MAX_CUE_S,

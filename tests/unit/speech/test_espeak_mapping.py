@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from estudio.speech.espeak import PhonemeEvent, WordEvent, visemes_from_events, words_from_events
 from estudio.speech.glossary import default_glossary
 from estudio.speech.text import to_spoken

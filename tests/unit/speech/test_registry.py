@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from estudio.errors import UnknownVoice
 from estudio.settings import Settings
 from estudio.speech.espeak import EspeakProvider

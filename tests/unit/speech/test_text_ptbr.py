@@ -7,6 +7,7 @@ import random
 import re
 
 import pytest
+
 from estudio.models import SpeechText
 from estudio.speech.glossary import Glossary, GlossaryEntry, default_glossary
 from estudio.speech.text import span_at, to_spoken

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from estudio.errors import VoiceProviderAuthError, VoiceProviderUnavailable
 from estudio.models import SpeechText
 from estudio.speech.alignment import (

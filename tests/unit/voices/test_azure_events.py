@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 import azure.cognitiveservices.speech as speechsdk
 import pytest
+
 from estudio.errors import VoiceProviderAuthError, VoiceProviderError, VoiceProviderUnavailable
 from estudio.models import SpeechText
 from estudio.speech.azure import (
