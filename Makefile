@@ -5,23 +5,33 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup system venv demo test test-fast test-cloud lint typecheck bench synth layer clean
+.PHONY: setup system runtime venv demo test test-fast test-cloud lint typecheck bench synth layer clean
 
 setup: system venv
 
 system:
 	@bash .ci/system-packages.sh
 
+## The product alone (what `make demo` needs).
+runtime: $(VENV)/.runtime
+
+$(VENV)/.runtime: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+## The product plus the cloud SDKs, CDK and the test tools.
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[dev]"
-	@touch $(STAMP)
+	@touch $(VENV)/.runtime $@
 
 ## Render the bundled example deck into out/demo/.
-demo: setup
+demo: system runtime
 	$(BIN)/estudio render examples/nr10-seguranca-eletrica.pptx --out out/demo
 	@echo "Open out/demo/video.mp4 (captions: out/demo/subtitles.vtt)"
 
