@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup system runtime venv demo test test-fast test-cloud lint typecheck bench synth layer clean
+.PHONY: setup system runtime venv face-env demo test test-fast test-cloud lint typecheck bench synth layer clean
 
 setup: system venv
 
@@ -30,13 +30,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	@touch $(VENV)/.runtime $@
 
+## The talking photo's face-landmark environment (MediaPipe pins numpy<2: kept apart from .venv).
+FACE_VENV := .venv-face
+face-env: $(FACE_VENV)/.installed
+
+$(FACE_VENV)/.installed:
+	$(PYTHON) -m venv $(FACE_VENV)
+	$(FACE_VENV)/bin/pip install -q --no-deps mediapipe==0.10.21
+	$(FACE_VENV)/bin/pip install -q absl-py attrs flatbuffers "numpy<2" "protobuf<5" opencv-python-headless matplotlib
+	@touch $@
+
 ## Render the bundled example deck into out/demo/.
 demo: system runtime
 	$(BIN)/estudio render examples/nr10-seguranca-eletrica.pptx --out out/demo
 	@echo "Open out/demo/video.mp4 (captions: out/demo/subtitles.vtt)"
 
 ## The whole test suite (what CI runs).
-test: setup
+test: setup face-env
 	@bash .ci/system-packages.sh --browser
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from estudio.errors import DeckTooLarge, EstudioError, NotAPptx
+from estudio.errors import DeckTooLarge, EstudioError, InvalidPhoto, NotAPptx
 from estudio.models import OUTPUT_FILES, RenderOptions
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -107,6 +107,7 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         transition=args.transition,
         language=args.language,
     )
+    _check_avatar(options.avatar)
     bars = ProgressBars(enabled=not args.json and sys.stderr.isatty())
     ctx = local_context(settings, on_progress=bars)
     job_id = _new_job_id()
@@ -141,6 +142,21 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         "wall_s": round(time.perf_counter() - started, 2),
         "stage_seconds": manifest["stage_seconds"],
     }
+
+
+def _check_avatar(avatar: str | None) -> None:
+    """Refuse an unknown presenter before any work is done."""
+    if avatar is None:
+        return
+    from estudio.avatar.photo import is_photo_avatar, photo_path
+
+    if is_photo_avatar(avatar):
+        if not photo_path(avatar).is_file():
+            raise InvalidPhoto(f"no such photo: {photo_path(avatar)}")
+        return
+    from estudio.avatar.catalog import get_avatar
+
+    get_avatar(avatar)
 
 
 def _publish_outputs(ctx: Any, job_id: str, out: Path) -> None:

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 JobId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{6,64}$")]
 VoiceId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-AvatarId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")]
+# A built-in presenter ("ana"), or "photo:<path>" for the experimental talking photo (local only).
+AvatarId = Annotated[str, StringConstraints(pattern=r"^([a-z0-9_-]{1,64}|photo:.{1,1024})$")]
 PresetName = Literal["1080p", "720p", "vertical", "square"]
 SubtitleMode = Literal["sidecar", "burn", "none"]
 Transition = Literal["cut", "fade"]

@@ -221,6 +221,7 @@ class Landmarks:
         return cls(width, height, tuple(faces), float(answer.get("seconds", 0.0)))
 
 
+MEMO_SIZE = 32  # worker answers kept in memory
 _MEMO: dict[str, dict[str, Any]] = {}
 _MEMO_LOCK = threading.Lock()
 
@@ -301,6 +302,8 @@ def photo_landmarks(
     if cache_file is not None and not cache_file.is_file():
         _write_atomic(cache_file, json.dumps(answer, separators=(",", ":")))
     with _MEMO_LOCK:
+        if len(_MEMO) >= MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
         _MEMO[digest] = answer
     return Landmarks.from_answer(answer)
 

@@ -257,6 +257,8 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
                 msg.options.avatar_layout,
                 ffmpeg,
                 encoder,
+                face_python=ctx.settings.face_python,
+                cache_dir=ctx.settings.data / "cache" / "avatar",
             )
         else:
             fingerprint = hashlib.sha256(

@@ -28,8 +28,6 @@ from estudio.errors import InvalidPhoto, ToolMissing
 
 from .conftest import make_slide, read_frames
 
-ROOT = Path(__file__).parents[3]
-
 
 @pytest.fixture(scope="module")
 def face_python() -> Path:
