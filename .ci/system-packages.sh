@@ -6,13 +6,14 @@
 set -euo pipefail
 
 packages=()
+fonts=$(fc-list : family 2>/dev/null || true)
 command -v soffice >/dev/null 2>&1 || packages+=(libreoffice-impress)
 command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
 command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
-fc-list 2>/dev/null | grep -qi carlito || packages+=(fonts-crosextra-carlito)
-fc-list 2>/dev/null | grep -qi caladea || packages+=(fonts-crosextra-caladea)
-fc-list 2>/dev/null | grep -qi "liberation sans" || packages+=(fonts-liberation2)
-fc-list 2>/dev/null | grep -qi "noto sans" || packages+=(fonts-noto-core)
+grep -qi carlito <<<"$fonts" || packages+=(fonts-crosextra-carlito)
+grep -qi caladea <<<"$fonts" || packages+=(fonts-crosextra-caladea)
+grep -qi "liberation sans" <<<"$fonts" || packages+=(fonts-liberation2)
+grep -qi "noto sans" <<<"$fonts" || packages+=(fonts-noto-core)
 if [[ "${1:-}" == "--browser" ]]; then
   command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 fi
