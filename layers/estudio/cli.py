@@ -26,9 +26,10 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 STAGE_LABELS = {
     "parse": "Reading deck",
     "rasterize": "Slide images",
-    "speak": "Narration",
+    "speak": "Voice",
     "plan": "Timing",
     "render": "Video scenes",
+    "narrate": "Narration track",
     "assemble": "Assembling",
     "publish": "Captions & manifest",
 }

@@ -195,7 +195,9 @@ def test_given_the_state_machine_role_then_it_has_what_submit_job_sync_needs(
     submit = json.dumps(by_action["batch:SubmitJob"]["Resource"])
     assert "Estudio-test-Render" in submit and "*" not in submit
     invoke = by_action["lambda:InvokeFunction"]["Resource"]
-    assert len(invoke) == 8 and "*" not in json.dumps(invoke)
+    from estudio.pipeline.stages import RESOURCES
+
+    assert len(invoke) == len(RESOURCES) and "*" not in json.dumps(invoke)  # one per stage
 
 
 def test_given_the_render_queue_then_jobs_get_a_gpu_and_nvenc_capabilities(

@@ -167,6 +167,11 @@ def test_choice_routes_on_presence_and_null() -> None:
     "state",
     [
         {"Type": "Parallel", "Branches": [], "End": True},
+        {
+            "Type": "Parallel",
+            "End": True,
+            "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Wait"}}}],
+        },
         {"Type": "Wait", "Seconds": 1, "End": True},
         {"Type": "Task", "Resource": "r", "End": True, "Credentials": {}},
         {
@@ -243,6 +248,7 @@ def test_the_render_definition_runs_end_to_end_and_each_stage_gets_its_message()
         ),
         "local:RenderSceneFunctionArn": record("render", RenderSceneTask, {"index": 0}),
         BATCH_SUBMIT_SYNC: record("batch", None, {"JobId": "b-1"}),
+        "local:NarrateFunctionArn": record("narrate", JobRef, {"key": "n", "duration_s": 4}),
         "local:AssembleFunctionArn": record(
             "assemble", JobRef, {"duration_s": 4, "video_key": "k"}
         ),
@@ -287,3 +293,37 @@ def test_a_failing_stage_reaches_the_failure_state_with_its_error() -> None:
     assert recorded == [
         {"job_id": "job-9", "error": {"Error": "UnknownVoice", "Cause": "no such voice"}}
     ]
+
+
+def test_parallel_branches_run_at_once_and_return_their_outputs_in_order() -> None:
+    barrier = threading.Barrier(2, timeout=5)
+
+    def meet(payload: dict[str, Any]) -> str:
+        barrier.wait()  # both branches must be running at the same time to get past this
+        return str(payload["x"])
+
+    branch = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "t", "End": True}}}
+    states = {
+        "P": {"Type": "Parallel", "Branches": [branch, branch], "ResultPath": "$.out", "End": True}
+    }
+    assert machine(states, {"t": meet}).execute({"x": 1}) == {"x": 1, "out": ["1", "1"]}
+
+
+def test_a_failing_branch_fails_the_parallel_state_into_its_catch() -> None:
+    def boom(_payload: Any) -> None:
+        raise UnknownVoice("nope")
+
+    ok = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "ok", "End": True}}}
+    bad = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "bad", "End": True}}}
+    states = {
+        "P": {
+            "Type": "Parallel",
+            "Branches": [ok, bad],
+            "Next": "Fine",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}],
+        },
+        "Fine": {"Type": "Succeed"},
+        "Caught": {"Type": "Pass", "End": True},
+    }
+    out = machine(states, {"ok": lambda _p: 1, "bad": boom}).execute({})
+    assert out["error"]["Error"] == "UnknownVoice"

@@ -25,6 +25,9 @@ def tasks(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield name, state
         if state["Type"] == "Map":
             yield from tasks(state["ItemProcessor"]["States"])
+        if state["Type"] == "Parallel":
+            for branch in state["Branches"]:
+                yield from tasks(branch["States"])
 
 
 def test_the_definition_is_valid_for_the_local_runner() -> None:
@@ -56,7 +59,7 @@ def test_every_lambda_task_retries_exactly_the_transient_errors_never_all() -> N
 def test_every_top_level_work_state_is_caught_into_the_one_failure_state() -> None:
     states = load()["States"]
     for name, state in states.items():
-        if state["Type"] in ("Task", "Map") and name != "RecordFailure":
+        if state["Type"] in ("Task", "Map", "Parallel") and name != "RecordFailure":
             catchers = state.get("Catch", [])
             assert catchers and catchers[-1]["ErrorEquals"] == ["States.ALL"], name
             assert catchers[-1]["Next"] == "RecordFailure", name

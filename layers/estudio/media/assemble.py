@@ -15,6 +15,7 @@ from estudio.observability import logger
 
 AUDIO_BITRATE = "128k"
 AUDIO_RATE = 48000
+AAC_ARGS = ["-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", str(AUDIO_RATE)]
 MAX_MISMATCH_S = 0.1  # audio vs video length; more than this is a planning bug, not rounding
 
 
@@ -63,6 +64,22 @@ def _wav_duration_s(path: Path) -> float:
         raise RenderError(f"cannot read audio track {path.name}: {e}") from e
 
 
+def encode_narration(wav: Path, out: Path, ffmpeg: str, timeout_s: float = 600) -> None:
+    """The whole narration track as one AAC stream (no joins, so no priming drift), in an M4A
+    that ``assemble_video`` muxes with ``-c:a copy``. Written aside, then renamed."""
+    tmp_out = out.with_name(f".{out.stem}.tmp{out.suffix}")
+    try:
+        run_ffmpeg(
+            ["-i", str(wav), "-vn", *AAC_ARGS, "-f", "mp4", str(tmp_out)],
+            ffmpeg,
+            timeout_s=timeout_s,
+        )
+    except BaseException:
+        tmp_out.unlink(missing_ok=True)
+        raise
+    tmp_out.replace(out)
+
+
 def assemble_video(
     segments: list[Path],
     audio_wav: Path,
@@ -83,7 +100,8 @@ def assemble_video(
     if missing:
         raise RenderError(f"segments not found: {missing[:5]}")
     video_s = sum(mp4_duration_s(s) for s in segments)
-    audio_s = _wav_duration_s(audio_wav)
+    encoded = audio_wav.suffix.lower() in (".m4a", ".mp4")  # narration already AAC: copy it
+    audio_s = mp4_duration_s(audio_wav) if encoded else _wav_duration_s(audio_wav)
     if abs(video_s - audio_s) > MAX_MISMATCH_S:
         raise RenderError(f"audio lasts {audio_s:.3f} s but the segments {video_s:.3f} s")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -116,12 +134,7 @@ def assemble_video(
             "2",
             "-c:v",
             "copy",
-            "-c:a",
-            "aac",
-            "-b:a",
-            AUDIO_BITRATE,
-            "-ar",
-            str(AUDIO_RATE),
+            *(["-c:a", "copy"] if encoded else AAC_ARGS),
             "-movflags",
             "+faststart",
             "-f",

@@ -47,6 +47,7 @@ STATE_FIELDS: dict[str, set[str]] = {
         "Retry",
         "Catch",
     },
+    "Parallel": {"Branches", "Parameters", "ResultSelector", "Retry", "Catch"},
     "Choice": {"Choices", "Default"},
     "Pass": {"Result", "Parameters"},
     "Succeed": set(),
@@ -302,6 +303,12 @@ def validate(definition: Mapping[str, Any], where: str = "definition") -> None:
         for catcher in state.get("Catch", []):
             if set(catcher) - CATCH_FIELDS or "ErrorEquals" not in catcher:
                 raise StateMachineError(f"{where}.{name}: unsupported Catch {sorted(catcher)}")
+        if kind == "Parallel":
+            branches = state.get("Branches")
+            if not isinstance(branches, list) or not branches:
+                raise StateMachineError(f"{where}.{name}: Parallel needs Branches")
+            for number, branch in enumerate(branches):
+                validate(branch, f"{where}.{name}[{number}]")
         if kind == "Map":
             processor = state.get("ItemProcessor") or state.get("Iterator")
             if not processor:
@@ -422,6 +429,11 @@ class StateMachine:
             if "Parameters" in state:
                 payload = apply_template(state["Parameters"], effective, context)
             result = self._with_retry(state, lambda: self._invoke(state["Resource"], payload))
+        elif kind == "Parallel":
+            payload = effective
+            if "Parameters" in state:
+                payload = apply_template(state["Parameters"], effective, context)
+            result = self._with_retry(state, lambda: self._parallel(state, payload, context))
         else:  # Map
             result = self._with_retry(state, lambda: self._map(state, effective, context))
         if "ResultSelector" in state:
@@ -464,6 +476,20 @@ class StateMachine:
                         break
                 else:
                     raise
+
+    def _parallel(self, state: Mapping[str, Any], data: Any, context: dict[str, Any]) -> list[Any]:
+        """Every branch gets the same input; the result is the list of branch outputs."""
+        branches = state["Branches"]
+        with ThreadPoolExecutor(max_workers=len(branches), thread_name_prefix="branch") as pool:
+            futures = [
+                pool.submit(self._run, branch, copy.deepcopy(data), context) for branch in branches
+            ]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                for future in futures:  # one failed branch fails the Parallel state
+                    future.cancel()
+                raise
 
     def _map(self, state: Mapping[str, Any], data: Any, context: dict[str, Any]) -> list[Any]:
         items = read_path(state.get("ItemsPath", "$"), data, context)

@@ -31,6 +31,10 @@ def plan(job_id: str) -> str:
     return f"jobs/{job_id}/plan.json"
 
 
+def narration(job_id: str) -> str:
+    return f"jobs/{job_id}/narration.m4a"
+
+
 def segment(job_id: str, index: int) -> str:
     return f"jobs/{job_id}/segments/{index:04d}.mp4"
 

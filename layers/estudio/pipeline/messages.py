@@ -87,6 +87,11 @@ class SegmentResult(Message):
     reused: bool = False
 
 
+class NarrationResult(Message):
+    key: str
+    duration_s: float
+
+
 class AssembleResult(Message):
     duration_s: float
     video_key: str

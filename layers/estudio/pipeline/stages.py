@@ -28,6 +28,7 @@ from estudio.pipeline.messages import (
     FailureInput,
     JobInput,
     JobRef,
+    NarrationResult,
     ParseResult,
     PlanInput,
     PlanResult,
@@ -301,21 +302,15 @@ def _fades(scene: ScenePlan, count: int) -> tuple[float, float]:
     return (edge if scene.index > 0 else 0.0), (edge if scene.index < count - 1 else 0.0)
 
 
-@stage("assemble", JobRef)
-def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
-    from estudio.media.assemble import assemble_video
+@stage("narrate", JobRef)
+def narrate(ctx: StageContext, msg: JobRef) -> NarrationResult:
+    """One continuous narration track, each scene's speech placed by sample at its start."""
+    from estudio.media.assemble import encode_narration
     from estudio.media.audio import AudioPart, build_audio_track
 
-    ctx.jobs.start_stage(msg.job_id, "assemble")
-    deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
     timeline = _load(ctx, keys.plan(msg.job_id), Plan)
     ffmpeg, _ = _ffmpeg(ctx)
-    with ctx.scratch("assemble") as tmp:
-        segments = [
-            ctx.blobs.get_file(keys.segment(msg.job_id, s.index), tmp / f"seg{s.index:04d}.mp4")
-            for s in timeline.scenes
-        ]
-        ctx.progress(msg.job_id, "assemble", 1, 4)
+    with ctx.scratch("narrate") as tmp:
         parts = []
         for scene in timeline.scenes:
             if scene.speech_duration_s > 0:
@@ -325,20 +320,47 @@ def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
                 parts.append(AudioPart(path=wav, start_s=scene.start_s + scene.speech_offset_s))
         track = tmp / "narration.wav"
         build_audio_track(parts, timeline.duration_s, track, sample_rate=timeline.sample_rate)
-        ctx.progress(msg.job_id, "assemble", 2, 4)
+        encoded = tmp / "narration.m4a"
+        encode_narration(track, encoded, ffmpeg, timeout_s=ctx.settings.limits.stage_timeout_s)
+        ctx.blobs.put_file(keys.narration(msg.job_id), encoded, "audio/mp4")
+    if ctx.on_progress:  # runs beside the scene renders: a bar, but no share of the job's progress
+        ctx.on_progress("narrate", 1, 1)
+    return NarrationResult(key=keys.narration(msg.job_id), duration_s=timeline.duration_s)
+
+
+@stage("assemble", JobRef)
+def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
+    """Concatenate the scene segments (video copied) and mux the narration (audio copied)."""
+    from estudio.media.assemble import assemble_video
+
+    ctx.jobs.start_stage(msg.job_id, "assemble")
+    deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
+    timeline = _load(ctx, keys.plan(msg.job_id), Plan)
+    ffmpeg, _ = _ffmpeg(ctx)
+    with ctx.scratch("assemble") as tmp:
+        segments = []
+        for done, scene in enumerate(timeline.scenes, start=1):
+            segments.append(
+                ctx.blobs.get_file(
+                    keys.segment(msg.job_id, scene.index), tmp / f"seg{scene.index:04d}.mp4"
+                )
+            )
+            if done % 10 == 0:
+                ctx.progress(msg.job_id, "assemble", done, len(timeline.scenes) + 2)
+        narration = ctx.blobs.get_file(keys.narration(msg.job_id), tmp / "narration.m4a")
         video = tmp / "video.mp4"
         assemble_video(
             segments,
-            track,
+            narration,
             video,
             ffmpeg,
             chapters=timeline.chapters,
             title=deck.title,
             timeout_s=ctx.settings.limits.stage_timeout_s,
         )
-        ctx.progress(msg.job_id, "assemble", 3, 4)
+        ctx.progress(msg.job_id, "assemble", len(timeline.scenes) + 1, len(timeline.scenes) + 2)
         ctx.blobs.put_file(keys.output(msg.job_id, "video.mp4"), video, "video/mp4")
-    ctx.progress(msg.job_id, "assemble", 4, 4)
+    ctx.progress(msg.job_id, "assemble", 1, 1)
     return AssembleResult(
         duration_s=timeline.duration_s, video_key=keys.output(msg.job_id, "video.mp4")
     )
@@ -451,6 +473,7 @@ RESOURCES: dict[str, StageFunction] = {
     "SpeakFunctionArn": speak,
     "PlanFunctionArn": plan,
     "RenderSceneFunctionArn": render_scene,
+    "NarrateFunctionArn": narrate,
     "AssembleFunctionArn": assemble,
     "PublishFunctionArn": publish,
     "FailFunctionArn": record_failure,
