@@ -27,7 +27,7 @@ class Limits(BaseSettings):
     max_compression_ratio: float = 200.0
     max_slides: int = 1000
     max_image_pixels: int = 60_000_000
-    max_script_chars: int = 20_000
+    max_script_chars: int = 10_000  # about 11 minutes of speech for one slide
     stage_timeout_s: int = 900
     stage_memory_bytes: int = 4 * 1024 * 1024 * 1024
 

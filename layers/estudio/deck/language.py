@@ -1,6 +1,9 @@
-"""A small stop-word language guess for deck text: Brazilian Portuguese, English or Spanish.
+"""A small language guess for deck text.
 
-Words the three languages share ("a", "de", "que", "para", "como") count for none of them. Short
+First the writing system: text mostly in Hebrew, Arabic, Cyrillic, Greek, CJK, Hangul, Devanagari or
+Thai letters gets that script's main language (a Portuguese voice would spell such text letter by
+letter). Latin text gets a stop-word vote among Portuguese, English, Spanish, French and German.
+Words the languages share ("a", "de", "que", "para", "como") count for none of them. Short
 or ambiguous text falls back to ``DEFAULT_LANGUAGE``.
 """
 
@@ -41,9 +44,34 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
         seguridad hay le les
         """
     ),
+    "fr": _words(
+        """
+        le les des et est une du au aux dans pour pas sur avec vous nous sont cette ces qui être
+        avoir fait plus mais ou où très aussi leur leurs sécurité travail il elle ils elles
+        """
+    ),
+    "de": _words(
+        """
+        der die das und ist nicht mit für von auf ein eine einen dem den des sich sind wird werden
+        auch bei oder wenn aus nach wie zum zur über sie wir ihr sicherheit arbeit
+        """
+    ),
 }
+# Writing systems whose letters mean one voice language (first matching range wins).
+_SCRIPTS: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = (
+    ("he-IL", ((0x0590, 0x05FF),)),
+    ("ar", ((0x0600, 0x06FF), (0x0750, 0x077F))),
+    ("ru-RU", ((0x0400, 0x04FF),)),
+    ("el-GR", ((0x0370, 0x03FF),)),
+    ("ja-JP", ((0x3040, 0x30FF),)),
+    ("ko-KR", ((0xAC00, 0xD7AF), (0x1100, 0x11FF))),
+    ("zh-CN", ((0x4E00, 0x9FFF),)),
+    ("hi-IN", ((0x0900, 0x097F),)),
+    ("th-TH", ((0x0E00, 0x0E7F),)),
+)
+MIN_SCRIPT_SHARE = 0.3
 # Letters only one of the languages uses.
-_LETTERS: dict[str, str] = {"pt-BR": "ãõç", "es": "ñ¿¡"}
+_LETTERS: dict[str, str] = {"pt-BR": "ãõ", "es": "ñ¿¡", "de": "ß", "fr": "œ"}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -58,8 +86,31 @@ def _distinctive() -> dict[str, frozenset[str]]:
 _DISTINCTIVE = _distinctive()
 
 
+def _script_language(text: str) -> str | None:
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return None
+    counts = dict.fromkeys((lang for lang, _ in _SCRIPTS), 0)
+    for ch in letters:
+        code = ord(ch)
+        if code < 0x0370:
+            continue
+        for lang, ranges in _SCRIPTS:
+            if any(low <= code <= high for low, high in ranges):
+                counts[lang] += 1
+                break
+    if counts["ja-JP"]:  # Japanese mixes kana with CJK ideographs
+        counts["ja-JP"] += counts["zh-CN"]
+    best = max(counts, key=lambda lang: counts[lang])
+    return best if counts[best] >= MIN_SCRIPT_SHARE * len(letters) else None
+
+
 def detect_language(text: str) -> str:
-    """Return "pt-BR", "en" or "es" for ``text``; "pt-BR" when unsure."""
+    """Return a BCP-47 language for ``text`` ("pt-BR", "en", "es", "fr", "de", or a script's
+    language such as "he-IL"); "pt-BR" when unsure."""
+    by_script = _script_language(text)
+    if by_script is not None:
+        return by_script
     lowered = text.lower()
     scores = dict.fromkeys(_DISTINCTIVE, 0)
     words = _WORD.findall(lowered)

@@ -46,6 +46,22 @@ ESPEAK_VOICES: tuple[tuple[str, str, str], ...] = (
     ("en", "en-GB", "English (UK) — espeak-ng"),
     ("es", "es-ES", "Español (España) — espeak-ng"),
     ("es-419", "es-419", "Español (Latinoamérica) — espeak-ng"),
+    ("fr", "fr-FR", "Français — espeak-ng"),
+    ("de", "de-DE", "Deutsch — espeak-ng"),
+    ("it", "it-IT", "Italiano — espeak-ng"),
+    ("nl", "nl-NL", "Nederlands — espeak-ng"),
+    ("pl", "pl-PL", "Polski — espeak-ng"),
+    ("ru", "ru-RU", "Русский — espeak-ng"),
+    ("uk", "uk-UA", "Українська — espeak-ng"),
+    ("el", "el-GR", "Ελληνικά — espeak-ng"),
+    ("he", "he-IL", "עברית — espeak-ng"),
+    ("ar", "ar", "العربية — espeak-ng"),
+    ("tr", "tr-TR", "Türkçe — espeak-ng"),
+    ("hi", "hi-IN", "हिन्दी — espeak-ng"),
+    ("cmn", "zh-CN", "中文 (普通话) — espeak-ng"),
+    ("ja", "ja-JP", "日本語 — espeak-ng"),
+    ("ko", "ko-KR", "한국어 — espeak-ng"),
+    ("th", "th-TH", "ไทย — espeak-ng"),
 )
 
 

@@ -39,7 +39,12 @@ def voice_chain_for(
             except UnknownVoice:  # a configured voice that cannot speak now is skipped
                 continue
             wanted.append(candidate)
-    _, offline = registry.resolve(None, language)
+    try:
+        _, offline = registry.resolve(None, language)
+    except UnknownVoice:
+        if not wanted:
+            raise
+        return wanted  # no offline voice for this language: the chosen voices only
     if offline.id not in wanted:
         wanted.append(offline.id)
     return wanted

@@ -38,10 +38,27 @@ def test_given_too_little_evidence_when_detected_then_the_default_is_returned(te
     assert detect_language(text) == DEFAULT_LANGUAGE == "pt-BR"
 
 
-def test_given_mostly_foreign_script_with_a_few_english_words_when_detected_then_default() -> None:
+def test_given_mostly_hebrew_with_a_few_english_words_when_detected_then_hebrew() -> None:
     text = "מעבדה הכנה לבחינת הבגרות " * 40 + " the and of"
 
-    assert detect_language(text) == DEFAULT_LANGUAGE
+    assert detect_language(text) == "he-IL"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Привет, это курс по охране труда", "ru-RU"),
+        ("السلامة في العمل مهمة جدا", "ar"),
+        ("安全第一、作業の前に確認してください", "ja-JP"),
+        ("电气安全培训课程", "zh-CN"),
+        ("Die Sicherheit bei der Arbeit ist wichtig und wird nicht vergessen", "de"),
+        ("La sécurité au travail est très importante pour les employés et pour nous", "fr"),
+    ],
+)
+def test_given_other_languages_when_detected_then_their_voice_language(
+    text: str, language: str
+) -> None:
+    assert detect_language(text) == language
 
 
 def test_given_a_tie_between_portuguese_and_english_when_detected_then_portuguese_wins() -> None:

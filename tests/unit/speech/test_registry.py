@@ -33,7 +33,7 @@ def test_given_language_without_voice_when_resolved_then_unknown_voice(
     registry: VoiceRegistry,
 ) -> None:
     with pytest.raises(UnknownVoice):
-        registry.resolve(None, "ja-JP")
+        registry.resolve(None, "tlh")  # Klingon: no voice anywhere
 
 
 @pytest.mark.parametrize("voice_id", ["espeak:xx", "nobody:voice", "pt-br", ""])
