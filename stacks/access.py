@@ -7,6 +7,7 @@ from __future__ import annotations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.nag import acknowledge_wildcards
@@ -73,6 +74,37 @@ def table_policy(
             iam.PolicyStatement(
                 actions=TABLE_READ + (TABLE_WRITE if write else []),
                 resources=resources,
+            )
+        ],
+    )
+
+
+def objects_write_policy(
+    scope: Construct, id: str, bucket: s3.IBucket, pattern: str, reason: str
+) -> iam.ManagedPolicy:
+    """Write (and only write) the objects of ``bucket`` whose keys match ``pattern``."""
+    objects = bucket.arn_for_objects(pattern)
+    policy = iam.ManagedPolicy(
+        scope,
+        id,
+        description=f"Write access to one bucket's objects under {pattern}",
+        statements=[iam.PolicyStatement(actions=OBJECT_WRITE, resources=[objects])],
+    )
+    acknowledge_wildcards(policy, [objects], reason)
+    return policy
+
+
+def secret_read_policy(
+    scope: Construct, id: str, secret: secretsmanager.ISecret
+) -> iam.ManagedPolicy:
+    """Read one secret's value (its full ARN: no wildcard)."""
+    return iam.ManagedPolicy(
+        scope,
+        id,
+        description="Read one secret's value",
+        statements=[
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]
             )
         ],
     )

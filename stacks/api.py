@@ -16,7 +16,7 @@ from constructs import Construct
 
 from estudio.constants import OUTPUT_API_URL
 from stacks.config import DeployConfig
-from stacks.environment import cloud_environment
+from stacks.environment import allow_voice_keys, cloud_environment
 from stacks.functions import FunctionFactory, FunctionSpec, retention
 from stacks.storage import DataPlane
 
@@ -86,7 +86,8 @@ class ApiStack(Stack):
             execution_control,
         ):
             role.add_managed_policy(policy)
-        events_queue.grant_send_messages(self.function)
+        events_queue.grant_send_messages(self.function)  # job events, webhook replays
+        allow_voice_keys(self.function, data)  # GET /v1/voices tells which providers have keys
 
         self.authorizer_function = factory.function(
             self,

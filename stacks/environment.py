@@ -11,9 +11,12 @@ from estudio.constants import (
     ENV_STATE_MACHINE_ARN,
     ENV_TABLE,
     ENV_UPLOADS_BUCKET,
+    ENV_VOICE_SECRET_ARN,
 )
 
 if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
+
     from stacks.storage import DataPlane
 
 
@@ -34,3 +37,12 @@ def cloud_environment(
     if state_machine_arn:
         env[ENV_STATE_MACHINE_ARN] = state_machine_arn
     return env
+
+
+def allow_voice_keys(fn: lambda_.Function, data: DataPlane) -> None:
+    """The voice keys secret for a function that speaks or lists voices: its ARN in the
+    environment and read access to that one secret."""
+    fn.add_environment(ENV_VOICE_SECRET_ARN, data.voice_keys.secret_arn)
+    role = fn.role
+    assert role is not None
+    role.add_managed_policy(data.voice_keys_read)

@@ -32,6 +32,11 @@ REASONS: dict[str, str] = {
         "The instance role AWS Batch documents for ECS container instances; the render job "
         "itself runs with its own least-privilege job role."
     ),
+    "AwsSolutions-SMG4": (
+        "The voice keys are API keys issued by ElevenLabs and Azure: only their consoles can "
+        "issue new ones, so no rotation Lambda can rotate them; the operator rotates them there "
+        "and puts the new value (docs/deploy.md)."
+    ),
     "AwsSolutions-SQS3": (
         "This queue is itself a dead-letter queue (an EventBridge target's), which cdk-nag "
         "cannot see because no SQS queue names it in a redrive policy."

@@ -22,7 +22,7 @@ from estudio.constants import (
     OUTPUT_STATE_MACHINE_ARN,
 )
 from stacks.config import DeployConfig
-from stacks.environment import cloud_environment
+from stacks.environment import allow_voice_keys, cloud_environment
 from stacks.functions import FunctionFactory, FunctionSpec, retention
 from stacks.nag import acknowledge, acknowledge_wildcards
 from stacks.render import BUILD_CONTEXT_EXCLUDE, DOCKERFILE, OFFICE_TARGET
@@ -38,6 +38,7 @@ class StageSpec:
     spec: FunctionSpec
     needs_outputs: bool = False  # writes final outputs (the outputs bucket)
     image: bool = False  # needs LibreOffice: the container image, not the zip + layer
+    voice_keys: bool = False  # reads the voice providers' keys (Secrets Manager)
 
 
 STAGES: tuple[StageSpec, ...] = (
@@ -65,6 +66,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec(
         "SpeakFunctionArn",
         FunctionSpec("speak", "Narrate one scene", memory_mb=1024, timeout=Duration.minutes(3)),
+        voice_keys=True,
     ),
     StageSpec(
         "PlanFunctionArn",
@@ -81,6 +83,16 @@ STAGES: tuple[StageSpec, ...] = (
             "render_scene",
             "Encode one still scene (libx264)",
             memory_mb=2048,
+            timeout=Duration.minutes(10),
+            ephemeral_mb=2048,
+        ),
+    ),
+    StageSpec(
+        "NarrateFunctionArn",
+        FunctionSpec(
+            "narrate",
+            "Build and encode the narration track",
+            memory_mb=1024,
             timeout=Duration.minutes(10),
             ephemeral_mb=2048,
         ),
@@ -152,6 +164,8 @@ class PipelineStack(Stack):
             role.add_managed_policy(data.table_rw)
             if stage.needs_outputs:
                 role.add_managed_policy(data.outputs_rw)
+            if stage.voice_keys:
+                allow_voice_keys(fn, data)
             events_queue.grant_send_messages(fn)
             self.stage_functions[stage.placeholder] = fn
 

@@ -8,10 +8,12 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from estudio.constants import (
     CACHE_PREFIX,
+    DROPBOX_OUTGOING,
     DROPBOX_PREFIX,
     INTERMEDIATE_TAG_KEY,
     INTERMEDIATE_TAG_VALUE,
@@ -23,6 +25,7 @@ from estudio.constants import (
     OUTPUT_OUTPUTS_BUCKET,
     OUTPUT_TABLE,
     OUTPUT_UPLOADS_BUCKET,
+    OUTPUT_VOICE_SECRET_ARN,
     TABLE_PK,
     TABLE_SK,
     TABLE_TTL_ATTRIBUTE,
@@ -30,8 +33,9 @@ from estudio.constants import (
     TENANT_INDEX_PK,
     TENANT_INDEX_SK,
 )
-from stacks.access import bucket_policy, table_policy
+from stacks.access import bucket_policy, objects_write_policy, secret_read_policy, table_policy
 from stacks.config import DeployConfig
+from stacks.nag import acknowledge
 
 INTERMEDIATE_DAYS = 7
 CACHE_DAYS = 30
@@ -53,6 +57,11 @@ class DataPlane:
     dropbox_read: iam.IManagedPolicy
     table_rw: iam.IManagedPolicy
     table_read: iam.IManagedPolicy
+    # Added for the events consumer (dropbox results) and the voice keys.
+    voice_keys: secretsmanager.ISecret
+    voice_keys_read: iam.IManagedPolicy
+    outputs_read: iam.IManagedPolicy
+    dropbox_outgoing_write: iam.IManagedPolicy
 
 
 class StorageStack(Stack):
@@ -170,6 +179,20 @@ class StorageStack(Stack):
             "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
         )
 
+        # The voice providers' keys, as JSON. The operator sets the value after the deploy
+        # (docs/deploy.md); until then it holds an empty object and only espeak-ng speaks.
+        self.voice_keys = secretsmanager.Secret(
+            self,
+            "VoiceKeys",
+            description=(
+                "Voice provider keys as JSON: ELEVENLABS_API_KEY, AZURE_SPEECH_KEY, "
+                "AZURE_SPEECH_REGION (set by the operator)"
+            ),
+            secret_object_value={},
+            removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
+        )
+        acknowledge(self.voice_keys, "AwsSolutions-SMG4")
+
         indexes = [TENANT_INDEX, KIND_INDEX]
         self.data = DataPlane(
             artifacts=self.artifacts,
@@ -185,6 +208,20 @@ class StorageStack(Stack):
             ),
             table_rw=table_policy(self, "TableReadWrite", self.table, indexes, write=True),
             table_read=table_policy(self, "TableRead", self.table, indexes, write=False),
+            voice_keys=self.voice_keys,
+            voice_keys_read=secret_read_policy(self, "VoiceKeysRead", self.voice_keys),
+            outputs_read=bucket_policy(self, "OutputsRead", self.outputs, write=False),
+            dropbox_outgoing_write=objects_write_policy(
+                self,
+                "DropboxOutgoingWrite",
+                self.dropbox,
+                f"{DROPBOX_PREFIX}*/{DROPBOX_OUTGOING}/*",
+                (
+                    "A dropbox job's results go beside its deck, under any tenant's and folder's "
+                    "outgoing/ (unknown before the deck arrives); nothing else in the bucket "
+                    "can be written."
+                ),
+            ),
         )
 
         for key, value in (
@@ -193,6 +230,7 @@ class StorageStack(Stack):
             (OUTPUT_ARTIFACTS_BUCKET, self.artifacts.bucket_name),
             (OUTPUT_OUTPUTS_BUCKET, self.outputs.bucket_name),
             (OUTPUT_TABLE, self.table.table_name),
+            (OUTPUT_VOICE_SECRET_ARN, self.voice_keys.secret_arn),
         ):
             CfnOutput(self, key, value=value)
 

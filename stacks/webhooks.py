@@ -1,4 +1,8 @@
-"""Job events → SQS → the delivery Lambda → tenants' webhooks. Failures end in a DLQ."""
+"""Job events → SQS → the events consumer: dropbox results and tenants' webhooks.
+
+The consumer writes the delivery log (``webhook_delivery`` items) and schedules retries as
+delayed wake-up messages on the same queue; failures of the consumer itself end in the DLQ.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,11 @@ from stacks.environment import cloud_environment
 from stacks.functions import FunctionFactory, FunctionSpec
 from stacks.storage import DataPlane
 
-DELIVERY_TIMEOUT = Duration.seconds(60)
+# A message is one webhook attempt (10 s client timeouts) or one event (a dropbox copy and
+# DynamoDB writes): a batch of 5 fits the timeout with room to spare.
+DELIVERY_TIMEOUT = Duration.seconds(90)
 MAX_RECEIVES = 5
+BATCH_SIZE = 5
 
 
 class WebhooksStack(Stack):
@@ -50,23 +57,31 @@ class WebhooksStack(Stack):
             self,
             "Functions",
             config,
-            cloud_environment(data),
+            cloud_environment(data, events_queue_url=self.events.queue_url),
         )
         self.delivery = factory.function(
             self,
             "Delivery",
             FunctionSpec(
                 name="webhooks",
-                description="Deliver job events to tenants' webhooks",
+                description="Deliver job events to webhooks and dropbox results",
                 memory_mb=256,
                 timeout=DELIVERY_TIMEOUT,
             ),
         )
-        self.delivery.role.add_managed_policy(data.table_read)  # type: ignore[union-attr]
+        role = self.delivery.role
+        assert role is not None
+        for policy in (
+            data.table_rw,  # the delivery log
+            data.outputs_read,  # results copied from here...
+            data.dropbox_outgoing_write,  # ...to the dropbox's outgoing/ folders
+        ):
+            role.add_managed_policy(policy)
+        self.events.grant_send_messages(self.delivery)  # wake-ups of the next attempts
         self.delivery.add_event_source(
             sources.SqsEventSource(
                 self.events,
-                batch_size=10,
+                batch_size=BATCH_SIZE,
                 max_batching_window=Duration.seconds(1),
                 report_batch_item_failures=True,
             )

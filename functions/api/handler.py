@@ -1,6 +1,9 @@
 """The HTTP API: the FastAPI app behind Mangum, built with the AWS adapters on first use.
 
 The app module is imported lazily so a cold start pays for FastAPI only once it is needed.
+Job events go to SQS (``SqsEventSink``) and the events consumer, not an in-process loop; the
+webhook service is the cloud one, so a replay is stored and woken through the same queue. The
+voice keys (Secrets Manager) are read at cold start for the voice listing.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from estudio.adapters.aws.context import cached_adapters
+from estudio.adapters.aws.context import cached_adapters, stage_settings
 from estudio.adapters.aws.lambda_entry import entry_point
+from estudio.adapters.aws.webhooks import cloud_webhooks
 
 
 @lru_cache(maxsize=1)
@@ -21,12 +25,12 @@ def _asgi() -> Any:
     from estudio.api.app import create_app
 
     adapters = cached_adapters()
-    # Job events go to SQS (SqsEventSink) and the delivery Lambda, not the in-process loop.
     app = create_app(
         adapters.items,
         adapters.blobs,
         adapters.orchestrator,
-        adapters.settings,
+        stage_settings(adapters),
+        webhooks=cloud_webhooks(adapters),
         jobs=adapters.jobs,
     )
     return Mangum(app, lifespan="off")

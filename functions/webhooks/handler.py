@@ -1,13 +1,15 @@
-"""SQS job events → the tenant's webhooks. Failed records are reported one by one
-(``ReportBatchItemFailures``): only they come back, and after the last try go to the DLQ."""
+"""The events queue → dropbox results and webhook deliveries (``estudio.adapters.aws.consumer``).
+
+Failed records are reported one by one (``ReportBatchItemFailures``): only they come back, and
+after the last receive go to the DLQ. A webhook that fails is not a failed record: its delivery
+item records the attempt and a delayed wake-up message schedules the next one.
+"""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
-import httpx
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -16,31 +18,31 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from estudio.adapters.aws.consumer import handle_message
 from estudio.adapters.aws.context import cached_adapters
 from estudio.adapters.aws.lambda_entry import entry_point
-from estudio.adapters.aws.webhooks import deliver_event
+from estudio.adapters.aws.webhooks import CloudWebhookService, cloud_webhooks
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @lru_cache(maxsize=1)
-def _client() -> httpx.Client:
-    return httpx.Client(timeout=httpx.Timeout(10.0), follow_redirects=False)
+def _webhooks() -> CloudWebhookService:
+    return cloud_webhooks(cached_adapters())
 
 
-def _deliver(record: SQSRecord) -> int:
-    adapters = cached_adapters()
-    return deliver_event(
-        adapters.items,
-        json.loads(record.body),
-        _client(),
-        allow_private=adapters.cloud.webhooks_allow_private,
+def _record(record: SQSRecord) -> None:
+    handle_message(
+        cached_adapters(),
+        _webhooks(),
+        record.json_body,
+        receive_count=int(record.attributes.approximate_receive_count or 1),
     )
 
 
 @entry_point
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response: dict[str, Any] = process_partial_response(  # type: ignore[assignment]
-        event=event, record_handler=_deliver, processor=processor, context=context
+        event=event, record_handler=_record, processor=processor, context=context
     )
     return response

@@ -18,6 +18,8 @@ ENV_TABLE: Final = "ESTUDIO_AWS_TABLE"
 ENV_STATE_MACHINE_ARN: Final = "ESTUDIO_AWS_STATE_MACHINE_ARN"
 ENV_EVENTS_QUEUE_URL: Final = "ESTUDIO_AWS_EVENTS_QUEUE_URL"
 ENV_IDEMPOTENCY_TTL_S: Final = "ESTUDIO_AWS_IDEMPOTENCY_TTL_S"
+# The Secrets Manager secret holding the voice providers' keys (speak and API functions only).
+ENV_VOICE_SECRET_ARN: Final = "ESTUDIO_AWS_VOICE_SECRET_ARN"
 
 # --- single-table layout ------------------------------------------------------------------------
 TABLE_PK: Final = "pk"
@@ -47,6 +49,9 @@ CACHE_PREFIX: Final = "cache/"
 # --- the dropbox: drop ``dropbox/{tenant}/<name>.pptx`` and a render starts ----------------------
 DROPBOX_PREFIX: Final = "dropbox/"
 DROPBOX_SUFFIX: Final = ".pptx"
+# ``name.json`` beside ``name.pptx``: render options; results go to ``…/outgoing/name/``.
+DROPBOX_SIDECAR_SUFFIX: Final = ".json"
+DROPBOX_OUTGOING: Final = "outgoing"
 
 # --- API keys (the authorizer's lookup; the records are ``estudio.api.keys``') ------------------
 API_KEY_KIND: Final = "apikey"
@@ -72,4 +77,5 @@ OUTPUT_TABLE: Final = "TableName"
 OUTPUT_STATE_MACHINE_ARN: Final = "StateMachineArn"
 OUTPUT_JOB_QUEUE_ARN: Final = "RenderJobQueueArn"
 OUTPUT_EVENTS_QUEUE_URL: Final = "EventsQueueUrl"
+OUTPUT_VOICE_SECRET_ARN: Final = "VoiceKeysSecretArn"
 OUTPUT_ALARM_TOPIC_ARN: Final = "AlarmTopicArn"

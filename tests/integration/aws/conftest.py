@@ -4,9 +4,11 @@ environment the stacks pass to the functions."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -120,3 +122,70 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloud]:
         )
         aws_context.get_cloud_settings.cache_clear()
         aws_context.cached_adapters.cache_clear()
+
+
+def queue_messages(cloud: FakeCloud, wait_s: int = 0) -> list[dict[str, Any]]:
+    """Every message visible on the events queue now, as Lambda's SQS records (received: they
+    stay invisible for the queue's visibility timeout, as after a real poll)."""
+    sqs = cloud.client("sqs")
+    records: list[dict[str, Any]] = []
+    while True:
+        response = sqs.receive_message(
+            QueueUrl=cloud.queue_url,
+            MaxNumberOfMessages=10,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=wait_s,
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return records
+        for message in messages:
+            records.append(
+                {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "md5OfBody": message["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:estudio-test-events",
+                    "awsRegion": REGION,
+                }
+            )
+
+
+def delayed_messages(cloud: FakeCloud) -> int:
+    attributes = cloud.client("sqs").get_queue_attributes(
+        QueueUrl=cloud.queue_url, AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessagesDelayed"])
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook endpoint on loopback: records each POST, answers ``status``."""
+
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+    status: ClassVar[int] = 204
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((dict(self.headers), body))
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, type[Receiver]]]:
+    handler = type("TestReceiver", (Receiver,), {"received": [], "status": 204})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", handler
+    server.shutdown()
+    server.server_close()
+    thread.join(5)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
@@ -18,9 +15,10 @@ from estudio.errors import NotFound
 from estudio.jobs import JobStatus
 from estudio.models import RenderOptions
 from estudio.pipeline import keys
+from estudio.webhooks.delivery import WebhookService
 from estudio.webhooks.signing import verify
 from tests.events.loader import FakeLambdaContext, load_event, load_handler
-from tests.integration.aws.conftest import FakeCloud
+from tests.integration.aws.conftest import FakeCloud, Receiver, queue_messages
 
 
 def _drop_deck(cloud: FakeCloud, event: dict[str, Any]) -> str:
@@ -147,68 +145,38 @@ def test_given_a_known_key_when_authorizing_then_the_tenant_comes_back(cloud: Fa
     assert authorizer.handler(event, FakeLambdaContext()) == {"isAuthorized": False}
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
-    status = 204
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append((dict(self.headers), body))
-        self.send_response(type(self).status)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
-    handler = type("Receiver", (_Receiver,), {"received": [], "status": 204})
-    server = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", handler
-    server.shutdown()
-    server.server_close()
-
-
-def test_given_a_job_event_when_delivered_then_the_webhook_gets_it_signed(
-    cloud: FakeCloud, receiver: tuple[str, type[_Receiver]]
+def test_given_a_job_event_when_consumed_then_the_webhook_gets_it_signed(
+    cloud: FakeCloud, receiver: tuple[str, type[Receiver]]
 ) -> None:
     url, handler = receiver
-    cached_adapters().items.create(
-        "webhook",
-        "w1",
-        "acme",
-        {"url": url, "secret": "s3cr3t", "events": ["render.completed", "render.failed"]},
-    )
-    event = load_event("sqs_job_event")
+    service = WebhookService(cached_adapters().items, allow_private=True)
+    subscription, secret = service.subscribe("acme", url, ["render.completed", "render.failed"])
+    consumer = load_handler("webhooks")
 
-    result = load_handler("webhooks").handler(event, FakeLambdaContext())
+    stored = consumer.handler(load_event("sqs_job_event"), FakeLambdaContext())
+    woken = consumer.handler({"Records": queue_messages(cloud)}, FakeLambdaContext())
 
-    assert result == {"batchItemFailures": []}
+    assert stored == woken == {"batchItemFailures": []}
     ((headers, body),) = handler.received
     assert json.loads(body)["type"] == "render.completed"
     assert headers["Estudio-Event-Type"] == "render.completed"
-    assert verify("s3cr3t", body, headers["Estudio-Signature"])
+    assert verify(secret, body, headers["Estudio-Signature"])
+    (delivery,) = service.deliveries("acme", subscription.id)
+    assert (delivery.data["state"], delivery.data["last_status"]) == ("delivered", 204)
 
 
-def test_given_a_failing_webhook_when_delivered_then_the_record_is_reported_failed(
-    cloud: FakeCloud, receiver: tuple[str, type[_Receiver]]
+def test_given_a_malformed_message_when_consumed_then_only_that_record_is_reported_failed(
+    cloud: FakeCloud,
 ) -> None:
-    url, handler = receiver
-    handler.status = 503
-    cached_adapters().items.create("webhook", "w1", "acme", {"url": url})
     event = load_event("sqs_job_event")
-    other = json.loads(json.dumps(event["Records"][0]))  # another tenant, no webhook
+    other = json.loads(json.dumps(event["Records"][0]))
     other["messageId"] = "7a1c2b3d-0000-4000-8000-000000000002"
-    other["body"] = other["body"].replace('"tenant": "acme"', '"tenant": "globex"')
+    other["body"] = json.dumps({"hello": "world"})
     event["Records"].append(other)
 
     result = load_handler("webhooks").handler(event, FakeLambdaContext())
 
-    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
-    assert len(handler.received) == 1
+    assert result == {"batchItemFailures": [{"itemIdentifier": other["messageId"]}]}
 
 
 def test_given_an_http_api_request_when_handled_then_the_fastapi_app_answers(

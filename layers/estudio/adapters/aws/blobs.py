@@ -165,3 +165,28 @@ class S3BlobStore:
             self.client.copy(source, self.bucket_for(key), key)
         except (ClientError, BotoCoreError) as error:
             raise translate(error, f"s3://{source_bucket}/{source_key}") from error
+
+    # --- objects outside this store's buckets (the dropbox) ------------------------------------
+    def read_from(self, bucket: str, key: str) -> bytes:
+        """One object of another bucket; ``NotFound`` when it is not there."""
+        try:
+            body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
+            return bytes(body.read())
+        except (ClientError, BotoCoreError) as error:
+            raise translate(error, f"s3://{bucket}/{key}") from error
+
+    def write_to(self, bucket: str, key: str, data: bytes, content_type: str | None = None) -> None:
+        """One object into another bucket (a single PUT: readers see all of it or nothing)."""
+        extra = {"ContentType": content_type} if content_type else {}
+        try:
+            self.client.put_object(Bucket=bucket, Key=key, Body=data, **extra)
+        except (ClientError, BotoCoreError) as error:
+            raise translate(error, f"s3://{bucket}/{key}") from error
+
+    def copy_out(self, key: str, bucket: str, dest_key: str) -> None:
+        """Server-side copy of ``key`` to another bucket (multipart above 8 MB, never partial)."""
+        check_key(key)
+        try:
+            self.client.copy({"Bucket": self.bucket_for(key), "Key": key}, bucket, dest_key)
+        except (ClientError, BotoCoreError) as error:
+            raise translate(error, f"s3://{bucket}/{dest_key}") from error

@@ -2,6 +2,13 @@
 
 ``CloudSettings`` names the resources the stacks made (environment variables listed in
 ``estudio.constants``); it is validated on first use and cached for the life of the process.
+
+The voice providers' keys live in one Secrets Manager secret (JSON with ``ELEVENLABS_API_KEY``,
+``AZURE_SPEECH_KEY``, ``AZURE_SPEECH_REGION``) that only the functions that speak or list voices
+may read. It is fetched through Powertools parameters, cached for ``voice_keys_max_age_s``: one
+read per cold start, then one per period, so keys the operator rotates reach warm functions too.
+A missing, empty or malformed secret leaves the keys unset: those providers list their voices as
+unavailable and the chain falls back to espeak-ng, as on a machine without keys.
 """
 
 from __future__ import annotations
@@ -10,6 +17,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import (
+    GetParameterError,
+    TransformParameterError,
+)
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from estudio.adapters.aws.blobs import S3BlobStore
@@ -18,6 +31,7 @@ from estudio.adapters.aws.items import DynamoItemStore
 from estudio.adapters.aws.orchestrator import StepFunctionsOrchestrator
 from estudio.constants import ENV_PREFIX, OUTPUT_KEY_PATTERN, UPLOAD_KEY_PATTERN
 from estudio.jobs import JobRepository
+from estudio.observability import logger
 from estudio.pipeline.context import StageContext
 from estudio.ports import EventSink
 from estudio.settings import Settings, get_settings
@@ -34,6 +48,8 @@ class CloudSettings(BaseSettings):
     events_queue_url: str | None = None
     idempotency_ttl_s: int = 3600
     webhooks_allow_private: bool = False  # tests only: deliver to loopback receivers
+    voice_secret_arn: str | None = None  # set on the functions that may read the voice keys
+    voice_keys_max_age_s: int = 300
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +122,63 @@ def cached_adapters() -> CloudAdapters:
     return build_adapters()
 
 
+class VoiceKeys(BaseModel):
+    """The voice secret's JSON. Unknown keys are ignored; blank values count as absent."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    elevenlabs_api_key: str | None = Field(default=None, alias="ELEVENLABS_API_KEY")
+    azure_speech_key: str | None = Field(default=None, alias="AZURE_SPEECH_KEY")
+    azure_speech_region: str | None = Field(default=None, alias="AZURE_SPEECH_REGION")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+
+def fetch_voice_keys(secret_arn: str, max_age_s: int) -> VoiceKeys:
+    """The keys in the secret (cached by Powertools for ``max_age_s``); none when it is missing,
+    unreadable or not a JSON object. Never raises: a voice without its key is only unavailable."""
+    try:
+        raw = parameters.get_secret(secret_arn, transform="json", max_age=max_age_s)
+    except (GetParameterError, TransformParameterError) as error:
+        logger.warning("voice keys unavailable", reason=type(error).__name__)
+        return VoiceKeys()
+    if not isinstance(raw, dict):
+        logger.warning("voice keys unavailable", reason="not a JSON object")
+        return VoiceKeys()
+    try:
+        return VoiceKeys.model_validate(raw)
+    except ValidationError as error:
+        logger.warning("voice keys unavailable", reason="invalid", errors=error.error_count())
+        return VoiceKeys()
+
+
+def with_voice_keys(settings: Settings, keys: VoiceKeys) -> Settings:
+    """``settings`` with the secret's keys in place (set by field name; blanks keep the old)."""
+    changes: dict[str, object] = {}
+    if keys.elevenlabs_api_key:
+        changes["elevenlabs_api_key"] = SecretStr(keys.elevenlabs_api_key)
+    if keys.azure_speech_key:
+        changes["azure_speech_key"] = SecretStr(keys.azure_speech_key)
+    if keys.azure_speech_region:
+        changes["azure_speech_region"] = keys.azure_speech_region
+    return settings.model_copy(update=changes) if changes else settings
+
+
+def stage_settings(adapters: CloudAdapters) -> Settings:
+    """The settings a function works with: the voice keys added where the stack allows them."""
+    arn = adapters.cloud.voice_secret_arn
+    if not arn:
+        return adapters.settings
+    return with_voice_keys(
+        adapters.settings, fetch_voice_keys(arn, adapters.cloud.voice_keys_max_age_s)
+    )
+
+
 def build_stage_context(adapters: CloudAdapters | None = None) -> StageContext:
     adapters = adapters or cached_adapters()
-    return StageContext(blobs=adapters.blobs, jobs=adapters.jobs, settings=adapters.settings)
+    return StageContext(blobs=adapters.blobs, jobs=adapters.jobs, settings=stage_settings(adapters))

@@ -4,6 +4,14 @@ Both shapes of an S3 "object created" event are accepted: the S3 notification (`
 the EventBridge event (``detail``). The job id — also the execution name — is derived from the
 bucket, the key and the object's version (or ETag), so the same event delivered twice starts one
 render, and a new upload of the same key starts a new one.
+
+Like the local drop folder (``estudio.dropbox``), an optional sidecar ``name.json`` beside
+``name.pptx`` carries the render options (``voice``, ``preset``, ``subtitles``, ``avatar``…),
+validated as ``RenderOptions``. It is read when the deck's event arrives: a sidecar uploaded
+after its deck is not seen, and that deck renders with the defaults (upload the sidecar first).
+A sidecar that does not validate fails the job with ``invalid_options`` before any work starts.
+The job item records where the deck came from (``dropbox_origin``); when the job ends, the event
+consumer (``estudio.adapters.aws.dropbox``) writes the results to ``…/outgoing/name/``.
 """
 
 from __future__ import annotations
@@ -14,11 +22,17 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from estudio.adapters.aws.context import CloudAdapters
-from estudio.constants import DROPBOX_PREFIX, DROPBOX_SUFFIX
-from estudio.errors import Conflict, InvalidOptions
+from estudio.constants import (
+    DROPBOX_OUTGOING,
+    DROPBOX_PREFIX,
+    DROPBOX_SIDECAR_SUFFIX,
+    DROPBOX_SUFFIX,
+)
+from estudio.errors import Conflict, InvalidOptions, NotFound
+from estudio.jobs import JOB_KIND
 from estudio.models import RenderOptions
 from estudio.observability import logger
 from estudio.pipeline import keys
@@ -39,18 +53,48 @@ class DropboxObject(BaseModel):
 
     @property
     def is_deck(self) -> bool:
+        """A ``.pptx`` under ``dropbox/{tenant}/``, not hidden (``.x``, ``~$x``), not a result."""
+        if not self.key.startswith(DROPBOX_PREFIX) or not self.tenant:
+            return False
+        folders = self.key.split("/")[2:-1]
+        name = posixpath.basename(self.key)
+        hidden = any(part.startswith((".", "~$")) for part in [*folders, name])
         return (
-            self.key.startswith(DROPBOX_PREFIX)
-            and self.key.lower().endswith(DROPBOX_SUFFIX)
-            and bool(self.tenant)
-            and not self.key.endswith("/")
+            self.key.lower().endswith(DROPBOX_SUFFIX)
+            and len(name) > len(DROPBOX_SUFFIX)
+            and DROPBOX_OUTGOING not in folders
+            and not hidden
         )
+
+    @property
+    def stem(self) -> str:
+        return posixpath.basename(self.key)[: -len(DROPBOX_SUFFIX)]
+
+    @property
+    def sidecar_key(self) -> str:
+        """``dropbox/acme/a/name.pptx`` → ``dropbox/acme/a/name.json``."""
+        return self.key[: -len(DROPBOX_SUFFIX)] + DROPBOX_SIDECAR_SUFFIX
+
+    @property
+    def outgoing_prefix(self) -> str:
+        """``dropbox/acme/a/name.pptx`` → ``dropbox/acme/a/outgoing/name/``."""
+        return f"{posixpath.dirname(self.key)}/{DROPBOX_OUTGOING}/{self.stem}/"
+
+
+class DropboxOrigin(BaseModel):
+    """Stored on the job item (``dropbox_origin``): where the deck came from, where results go."""
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    outgoing: str  # key prefix in ``bucket``, ending in "/"
+    delivered: str | None = None  # "delivered" | "failed" once the consumer wrote the results
 
 
 class IngestResult(BaseModel):
     job_id: str
     tenant: str
-    execution_arn: str
+    execution_arn: str | None  # None: the job failed before starting (a bad sidecar)
     created: bool
 
 
@@ -96,16 +140,45 @@ def job_id_for(obj: DropboxObject) -> str:
     return f"dbx-{digest[:40]}"
 
 
+def sidecar_options(adapters: CloudAdapters, obj: DropboxObject) -> RenderOptions:
+    """The options in ``name.json`` beside the deck; the defaults when there is none.
+
+    Raises ``InvalidOptions`` when the sidecar is not valid JSON or not valid ``RenderOptions``.
+    """
+    try:
+        raw = adapters.blobs.read_from(obj.bucket, obj.sidecar_key)
+    except NotFound:
+        return RenderOptions()
+    name = posixpath.basename(obj.sidecar_key)
+    try:
+        options = RenderOptions.model_validate_json(raw)
+    except ValidationError as error:
+        raise InvalidOptions(f"invalid sidecar {name}: {error.error_count()} errors") from error
+    if options.avatar and options.avatar.startswith("photo:"):  # a local file path: never in AWS
+        raise InvalidOptions(f"invalid sidecar {name}: photo presenters are local-only")
+    return options
+
+
 def ingest_object(
     adapters: CloudAdapters, obj: DropboxObject, options: RenderOptions | None = None
 ) -> IngestResult:
-    """Copy the deck in, create the job, start its execution. Safe to repeat."""
+    """Read the sidecar, copy the deck in, create the job, start its execution. Safe to repeat.
+
+    ``options`` given skips the sidecar. A bad sidecar creates the job and fails it with
+    ``invalid_options`` (its ``render.failed`` event reaches webhooks and ``outgoing/``).
+    """
     if adapters.orchestrator is None:
         raise InvalidOptions("no state machine configured for the dropbox")
-    options = options or RenderOptions()
     job_id = job_id_for(obj)
     deck_key = keys.deck(job_id)
-    adapters.blobs.copy_in(obj.bucket, obj.key, deck_key, version_id=obj.version_id)
+    refused: InvalidOptions | None = None
+    if options is None:
+        try:
+            options = sidecar_options(adapters, obj)
+        except InvalidOptions as error:
+            refused, options = error, RenderOptions()
+    if refused is None:
+        adapters.blobs.copy_in(obj.bucket, obj.key, deck_key, version_id=obj.version_id)
     created = True
     try:
         adapters.jobs.create(
@@ -117,6 +190,23 @@ def ingest_object(
         )
     except Conflict:
         created = False  # a repeated event: the job exists, make sure its execution does too
+    job_item = adapters.items.get(JOB_KIND, job_id)
+    if "dropbox_origin" not in job_item.data:
+        origin = DropboxOrigin(
+            bucket=obj.bucket,
+            key=obj.key,
+            version_id=obj.version_id,
+            outgoing=obj.outgoing_prefix,
+        )
+        adapters.items.update(JOB_KIND, job_id, {"dropbox_origin": origin.model_dump()})
+    if refused is not None:
+        if not adapters.jobs.get(job_id).status.finished:  # a repeated event fails it once
+            adapters.jobs.fail(job_id, refused.code, refused.message)
+        logger.warning("dropbox deck refused", job_id=job_id, tenant=obj.tenant, code=refused.code)
+        return IngestResult(job_id=job_id, tenant=obj.tenant, execution_arn=None, created=created)
+    if not created and adapters.jobs.get(job_id).status.finished:
+        logger.info("dropbox deck already finished", job_id=job_id, tenant=obj.tenant)
+        return IngestResult(job_id=job_id, tenant=obj.tenant, execution_arn=None, created=False)
     payload = JobInput(job_id=job_id, deck_key=deck_key, options=options)
     arn = adapters.orchestrator.start(job_id, payload.model_dump(mode="json"))
     logger.info("dropbox deck ingested", job_id=job_id, tenant=obj.tenant, new_job=created)

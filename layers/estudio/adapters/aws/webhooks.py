@@ -1,80 +1,218 @@
-"""Delivering one job event (an ``SqsEventSink`` envelope) to the tenant's webhooks.
+"""Webhook delivery in the cloud: the local ``WebhookService``, with SQS as its clock.
 
-The subscriptions are the API's (``estudio.webhooks``: ``kind="webhook"`` items with ``url``,
-``events``, ``secret``); requests carry the same headers and signature as the local delivery
-loop, and URLs pass the same SSRF check. A refused connection, a timeout or a 5xx raises
-``TransientError``: the SQS message comes back (SQS is the retry schedule here) and after its
-last try goes to the DLQ. A 4xx is the receiver's answer and is not retried. Delivery is
-at least once: a retried message reaches again the hooks that had accepted it.
+Job events reach the events queue as ``SqsEventSink`` envelopes. For each envelope the consumer
+stores one ``webhook_delivery`` item per matching subscription — the records, body, signature
+and retry schedule of ``estudio.webhooks.delivery``, so ``GET /v1/webhooks/{id}/deliveries``
+lists cloud deliveries as it lists local ones — and sends a wake-up message (``{"delivery_id"}``)
+for each to the same queue. A wake-up attempts its delivery when it is due; a failed attempt is
+rescheduled by the local ``RetryPolicy`` (backoff with jitter for more than a day) and its next
+wake-up is sent with that delay (SQS delays at most 15 minutes, so a longer wait takes several
+hops). Replays (the API) store the new delivery and send its wake-up.
+
+The queue's redrive (5 receives, then the DLQ) covers failures of the consumer itself (DynamoDB
+or SQS unavailable, a malformed message); a webhook that fails is recorded on its delivery.
+Repeats are harmless: a redelivered envelope reuses the deliveries it stored (the event id comes
+from the envelope's id), and a duplicate wake-up loses the delivery's claim (``_attempt`` claims
+with the item's version) and stops.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-import httpx
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ValidationError
 
-from estudio.errors import EstudioError, TransientError
+from estudio.adapters.aws.context import CloudAdapters
+from estudio.adapters.aws.errors import translate
+from estudio.adapters.aws.events import SqsEventSink
+from estudio.errors import InvalidOptions, NotFound
 from estudio.observability import logger
-from estudio.ports import Item, ItemStore
-from estudio.webhooks.delivery import SUBSCRIPTION_KIND as WEBHOOK_KIND
-from estudio.webhooks.signing import (
-    EVENT_ID_HEADER,
-    EVENT_TYPE_HEADER,
-    SIGNATURE_HEADER,
-    sign,
+from estudio.ports import EventSink, Item
+from estudio.webhooks.delivery import (
+    DELIVERY_KIND,
+    EVENT_TYPES,
+    PENDING,
+    WebhookService,
+    find_items,
 )
-from estudio.webhooks.ssrf import check_webhook_url
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+else:
+    SQSClient = Any
+
+MAX_SQS_DELAY_S = 900
+WAKE_UP_TYPE = "webhook.wake"
+DUE_SLACK_S = 1.0  # a wake-up this early counts as on time (SQS delays are whole seconds)
 
 
-def tenant_webhooks(items: ItemStore, tenant: str) -> list[Item]:
-    hooks: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page, cursor = items.list(WEBHOOK_KIND, tenant, limit=100, cursor=cursor)
-        hooks += page
-        if cursor is None:
-            return hooks
+class JobEventEnvelope(BaseModel):
+    """What ``SqsEventSink`` sends: one job event."""
+
+    id: str
+    type: str
+    tenant: str
+    created_at: float
+    data: dict[str, Any] = {}
 
 
-def deliver_event(
-    items: ItemStore,
-    envelope: Mapping[str, Any],
-    client: httpx.Client,
-    allow_private: bool = False,
-) -> int:
-    """POST the event to every matching webhook; returns how many accepted it."""
-    event_type = str(envelope["type"])
-    body = json.dumps(dict(envelope)).encode()
-    delivered = 0
-    for hook in tenant_webhooks(items, str(envelope["tenant"])):
-        wanted = hook.data.get("events") or []
-        if hook.data.get("active") is False or (wanted and event_type not in wanted):
-            continue
-        url = str(hook.data["url"])
+class WakeUp(BaseModel):
+    """Attempt this stored delivery if it is due (or wait for it again)."""
+
+    delivery_id: str
+
+
+def parse_message(body: Mapping[str, Any]) -> JobEventEnvelope | WakeUp:
+    """An events-queue message; ``InvalidOptions`` for anything else (it ends in the DLQ)."""
+    try:
+        if "delivery_id" in body:
+            return WakeUp.model_validate(body)
+        return JobEventEnvelope.model_validate(body)
+    except ValidationError as error:
+        problems = error.error_count()
+        raise InvalidOptions(f"not an events-queue message: {problems} errors") from error
+
+
+def event_id_for(envelope: JobEventEnvelope) -> str:
+    return f"evt_{envelope.id}"
+
+
+def event_body(event_id: str, event_type: str, created_at: float, data: Mapping[str, Any]) -> str:
+    """The POST body, byte for byte what ``WebhookService.publish`` stores locally."""
+    return json.dumps(
+        {
+            "id": event_id,
+            "type": event_type,
+            "created_at": datetime.fromtimestamp(created_at, UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "data": dict(data),
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+class WakeUpQueue:
+    """Wake-up messages on the events queue, delayed up to SQS's 15 minutes."""
+
+    def __init__(self, client: SQSClient, queue_url: str) -> None:
+        self.client = client
+        self.queue_url = queue_url
+
+    def send(self, delivery_id: str, delay_s: float = 0.0) -> None:
+        delay = int(min(MAX_SQS_DELAY_S, max(0, math.ceil(delay_s))))
         try:
-            check_webhook_url(url, allow_private)  # DNS may have changed since it was stored
-        except EstudioError as error:
-            logger.warning("webhook url refused", webhook=hook.id, code=error.code)
-            continue
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "Estudio-Webhooks/1",
-            EVENT_TYPE_HEADER: event_type,
-            EVENT_ID_HEADER: str(envelope["id"]),
-        }
-        if hook.data.get("secret"):
-            headers[SIGNATURE_HEADER] = sign(str(hook.data["secret"]), body)
+            self.client.send_message(
+                QueueUrl=self.queue_url,
+                MessageBody=WakeUp(delivery_id=delivery_id).model_dump_json(),
+                DelaySeconds=delay,
+                MessageAttributes={"type": {"DataType": "String", "StringValue": WAKE_UP_TYPE}},
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise translate(error, f"wake-up {delivery_id}") from error
+
+
+@dataclass
+class CloudWebhookService(WebhookService):
+    """``WebhookService`` whose dispatcher is the events queue, not a thread.
+
+    ``publish`` forwards to the queue (``sink``); ``fan_out`` turns a queued event into stored
+    deliveries; ``wake`` attempts one delivery and schedules its next wake-up; ``replay`` stores
+    the new delivery and wakes it. ``start``/``deliver_due`` are never used in the cloud.
+    """
+
+    wakeups: WakeUpQueue | None = None
+    sink: EventSink | None = None
+
+    def _wakeups(self) -> WakeUpQueue:
+        if self.wakeups is None:
+            raise InvalidOptions("no events queue configured for webhook deliveries")
+        return self.wakeups
+
+    def publish(self, event_type: str, tenant: str, data: Mapping[str, Any]) -> None:
+        """``EventSink``: the event goes to the queue; the consumer stores the deliveries."""
+        if event_type not in EVENT_TYPES:
+            raise InvalidOptions(f"unknown event type {event_type!r}")
+        if self.sink is None:
+            raise InvalidOptions("no events queue configured for webhook deliveries")
+        self.sink.publish(event_type, tenant, data)
+
+    def replay(self, tenant: str, subscription_id: str, delivery_id: str) -> Item:
+        item = super().replay(tenant, subscription_id, delivery_id)
+        self._wakeups().send(item.id)
+        return item
+
+    def fan_out(self, envelope: JobEventEnvelope, redelivered: bool = False) -> list[Item]:
+        """Store one delivery per subscription of the tenant to this event type, wake each."""
+        if envelope.type not in EVENT_TYPES:
+            logger.warning("unknown event type dropped", event_type=envelope.type)
+            return []
+        targets = [
+            subscription
+            for subscription in self._subscriptions(envelope.tenant)
+            if envelope.type in subscription.data.get("events", [])
+        ]
+        if not targets:
+            return []
+        event_id = event_id_for(envelope)
+        stored: dict[str, Item] = {}
+        if redelivered:  # the first receive may have stored some before it failed
+            for item in find_items(self.items, DELIVERY_KIND, "event_id", event_id):
+                if not item.data.get("replay_of"):
+                    stored[str(item.data["subscription_id"])] = item
+        body = event_body(event_id, envelope.type, envelope.created_at, envelope.data)
+        now = self.clock()
+        deliveries = [
+            stored.get(subscription.id)
+            or self._queue(envelope.tenant, subscription.id, event_id, envelope.type, body, now)
+            for subscription in targets
+        ]
+        for item in deliveries:
+            if item.data.get("state") == PENDING:
+                self._wakeups().send(item.id, float(item.data.get("next_attempt_at", now)) - now)
+        logger.info(
+            "webhook event stored",
+            event_type=envelope.type,
+            tenant=envelope.tenant,
+            deliveries=len(deliveries),
+        )
+        return deliveries
+
+    def wake(self, wake_up: WakeUp) -> Item | None:
+        """Attempt the delivery if it is due, and send the wake-up of its next attempt."""
         try:
-            response = client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as error:
-            raise TransientError(f"webhook {hook.id} unreachable", webhook=hook.id) from error
-        if response.status_code >= 500:
-            raise TransientError(f"webhook {hook.id} answered {response.status_code}")
-        if response.status_code >= 400:
-            logger.warning("webhook refused event", webhook=hook.id, status=response.status_code)
-            continue
-        delivered += 1
-    return delivered
+            item = self.items.get(DELIVERY_KIND, wake_up.delivery_id)
+        except NotFound:
+            return None
+        if item.data.get("state") != PENDING:
+            return item
+        now = self.clock()
+        due_in = float(item.data.get("next_attempt_at", 0)) - now
+        if due_in > DUE_SLACK_S:  # early (a long wait's hop, or another attempt's lease)
+            self._wakeups().send(item.id, due_in)
+            return item
+        if not self._attempt(item):  # another consumer claimed it: its schedule goes on
+            return None
+        after = self.items.get(DELIVERY_KIND, item.id)
+        if after.data.get("state") == PENDING:
+            self._wakeups().send(after.id, float(after.data["next_attempt_at"]) - self.clock())
+        return after
+
+
+def cloud_webhooks(adapters: CloudAdapters) -> CloudWebhookService:
+    """The service over the adapters' table and events queue."""
+    sink = adapters.events
+    wakeups = WakeUpQueue(sink.client, sink.queue_url) if isinstance(sink, SqsEventSink) else None
+    return CloudWebhookService(
+        adapters.items,
+        allow_private=adapters.cloud.webhooks_allow_private,
+        wakeups=wakeups,
+        sink=sink,
+    )
