@@ -13,6 +13,8 @@ JobId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{6,64}$")]
 VoiceId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 # A built-in presenter ("ana"), or "photo:<path>" for the experimental talking photo (local only).
 AvatarId = Annotated[str, StringConstraints(pattern=r"^([a-z0-9_-]{1,64}|photo:.{1,1024})$")]
+# What the HTTP API accepts: built-in presenters only (a path would read the server's files).
+BuiltinAvatarId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")]
 PresetName = Literal["1080p", "720p", "vertical", "square"]
 SubtitleMode = Literal["sidecar", "burn", "none"]
 Transition = Literal["cut", "fade"]

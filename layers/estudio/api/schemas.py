@@ -10,8 +10,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from estudio.models import (
-    AvatarId,
     AvatarLayout,
+    BuiltinAvatarId,
     PresetName,
     SubtitleMode,
     Transition,
@@ -124,7 +124,7 @@ class RenderCreate(Schema):
     voice: VoiceId | None = None
     preset: PresetName = "1080p"
     subtitles: SubtitleMode = "sidecar"
-    avatar: AvatarId | None = None
+    avatar: BuiltinAvatarId | None = None
     avatar_layout: AvatarLayout = "pip-right"
     transition: Transition = "cut"
     language: Language | None = None
