@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from estudio.media.assemble import AAC_ARGS
 from estudio.settings import Settings
 
 
@@ -52,10 +53,7 @@ def _bare_encode(
         "stillimage",
         "-pix_fmt",
         "yuv420p",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "128k",
+        *AAC_ARGS,  # the same audio settings as ours: a like-for-like comparison
         "-movflags",
         "+faststart",
         str(out),

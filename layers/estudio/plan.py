@@ -13,7 +13,8 @@ from estudio.models import Chapter, Deck, Plan, RenderOptions, ScenePlan, Speech
 LEAD_IN_S = 0.4  # picture before the voice starts
 LEAD_OUT_S = 0.8  # picture after the voice ends
 SILENT_SCENE_S = 3.0  # a slide with nothing to say still gets time to be seen
-STILL_FPS = 5  # slides are still pictures: few frames cost little (see docs/adr)
+STILL_FPS = 2  # slides are still pictures: few frames cost little (docs/adr/0002)
+CHANGING_STILL_FPS = 5  # burned-in captions and fades change the picture within a slide
 MOTION_FPS = 25  # a presenter moves
 AUDIO_RATE = 48_000
 
@@ -23,12 +24,21 @@ def frames_ceil(seconds: float, fps: int) -> float:
     return math.ceil(seconds * fps - 1e-3) / fps
 
 
+def frame_rate(options: RenderOptions) -> int:
+    """One frame rate for the whole video (segments must match to concatenate)."""
+    if options.avatar:
+        return MOTION_FPS
+    if options.subtitles == "burn" or options.transition == "fade":
+        return CHANGING_STILL_FPS
+    return STILL_FPS
+
+
 def make_plan(
     deck: Deck, speeches: list[Speech], options: RenderOptions, encoder: str = "libx264"
 ) -> Plan:
     if len(speeches) != len(deck.scenes):
         raise ValueError("one speech per scene is required")
-    fps = MOTION_FPS if options.avatar else STILL_FPS
+    fps = frame_rate(options)
     size = options.size
     scenes: list[ScenePlan] = []
     chapters: list[Chapter] = []

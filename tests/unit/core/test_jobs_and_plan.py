@@ -11,7 +11,7 @@ import pytest
 from estudio.adapters.local import SqliteItemStore
 from estudio.jobs import STAGE_WEIGHTS, JobRepository, JobStatus, overall_progress
 from estudio.models import Deck, RenderOptions, Scene, Speech
-from estudio.plan import STILL_FPS, make_plan
+from estudio.plan import CHANGING_STILL_FPS, STILL_FPS, make_plan
 
 
 class Recorder:
@@ -125,3 +125,11 @@ def test_plan_scenes_are_contiguous_whole_frames_with_padding_and_silent_minimum
 def test_a_presenter_moves_so_the_plan_uses_a_motion_frame_rate() -> None:
     plan = make_plan(deck_with(["a"]), [speech(1.0)], RenderOptions(avatar="ana"))
     assert plan.fps == 25 and plan.scenes[0].avatar == "ana"
+
+
+def test_burned_captions_and_fades_get_more_frames_than_plain_slides() -> None:
+    deck, speeches = deck_with(["a"]), [speech(1.0)]
+    assert make_plan(deck, speeches, RenderOptions()).fps == STILL_FPS
+    burn = make_plan(deck, speeches, RenderOptions(subtitles="burn"))
+    fade = make_plan(deck, speeches, RenderOptions(transition="fade"))
+    assert burn.fps == fade.fps == CHANGING_STILL_FPS > STILL_FPS
