@@ -174,3 +174,49 @@ def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
         "render", str(tmp_path / "nope.pptx"), "--out", str(tmp_path / "o"), data=tmp_path
     )
     assert result.returncode == 2 and "not_a_pptx" in result.stderr
+
+
+def test_captions_start_when_the_voice_is_heard(
+    rendered: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Measured on the audio itself: each scene's first cue starts within 50 ms of the first
+    audible speech, and its last cue ends within 150 ms of the last."""
+    import wave
+
+    import numpy as np
+
+    from estudio.media.ffmpeg import ffmpeg_exe
+
+    out, _ = rendered
+    wav = tmp_path / "audio.wav"
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(out / "video.mp4"),
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            str(wav),
+        ],
+        check=True,
+    )
+    with wave.open(str(wav)) as reader:
+        rate = reader.getframerate()
+        samples = np.frombuffer(reader.readframes(reader.getnframes()), dtype=np.int16)
+    window = int(0.01 * rate)
+    envelope = np.sqrt(np.convolve(samples.astype(float) ** 2, np.ones(window) / window, "same"))
+    loud = envelope > 0.05 * envelope.max()
+    cues = vtt_cues((out / "subtitles.vtt").read_text())
+    for scene in json.loads((out / "manifest.json").read_text())["scenes"]:
+        start, end = scene["start_s"], scene["end_s"]
+        heard = np.nonzero(loud[int(start * rate) : int(end * rate)])[0]
+        if not scene["script"].strip() or not len(heard):
+            continue
+        inside = [c for c in cues if start - 0.01 <= c[0] < end]
+        assert abs(inside[0][0] - (start + heard[0] / rate)) < 0.05, scene["index"]
+        assert abs(inside[-1][1] - (start + heard[-1] / rate)) < 0.15, scene["index"]

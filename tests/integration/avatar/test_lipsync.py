@@ -194,3 +194,28 @@ def test_given_a_synthetic_voice_when_rendered_then_the_mouth_follows_its_loudne
     visemes = _synthetic_speech(wav, seconds)
     measured = _render_and_measure(ffmpeg, tmp_path, wav, visemes, seconds)
     _check(measured, min_corr=0.6)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("estudio.speech.espeak") is None,
+    reason="the offline voice (estudio.speech.espeak) is not available",
+)
+def test_given_the_bundled_example_narration_when_rendered_then_the_mouth_follows_the_voice(
+    ffmpeg: str, tmp_path: Path
+) -> None:
+    """The example deck's whole narration as one long scene (over a minute): no drift."""
+    from estudio.deck.parse import parse_deck
+    from estudio.settings import Limits
+    from estudio.speech.espeak import EspeakProvider
+    from estudio.speech.glossary import default_glossary
+    from estudio.speech.text import to_spoken
+
+    example = Path(__file__).parents[3] / "examples" / "nr10-seguranca-eletrica.pptx"
+    script = " ".join(scene.script for scene in parse_deck(example, Limits()).scenes)
+    provider = EspeakProvider()
+    voice = next(v for v in provider.voices() if v.id == "espeak:pt-br")
+    wav = tmp_path / "speech.wav"
+    speech = provider.synthesize(to_spoken(script, "pt-BR", default_glossary()), voice, wav)
+    assert speech.duration_s > 60
+    measured = _render_and_measure(ffmpeg, tmp_path, wav, speech.visemes, speech.duration_s)
+    _check(measured, min_corr=0.35)
