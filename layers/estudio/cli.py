@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from estudio.errors import DeckTooLarge, EstudioError, InvalidPhoto, NotAPptx
+from estudio.errors import DeckTooLarge, EstudioError, InvalidOptions, InvalidPhoto, NotAPptx
 from estudio.models import OUTPUT_FILES, RenderOptions
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -109,6 +109,7 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         language=args.language,
     )
     _check_avatar(options.avatar)
+    glossary = _read_glossary(args.glossary)
     bars = ProgressBars(enabled=not args.json and sys.stderr.isatty())
     ctx = local_context(settings, on_progress=bars)
     job_id = _new_job_id()
@@ -119,7 +120,12 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
     try:
         run_job(
             ctx,
-            {"job_id": job_id, "deck_key": deck_key, "options": options.model_dump(mode="json")},
+            {
+                "job_id": job_id,
+                "deck_key": deck_key,
+                "options": options.model_dump(mode="json"),
+                "glossary": [entry.model_dump() for entry in glossary.entries],
+            },
         )
     finally:
         bars.close()
@@ -143,6 +149,17 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         "wall_s": round(time.perf_counter() - started, 2),
         "stage_seconds": manifest["stage_seconds"],
     }
+
+
+def _read_glossary(path: str | None) -> Any:
+    from estudio.speech.glossary import Glossary
+
+    if path is None:
+        return Glossary()
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidOptions(f"no such glossary file: {file}")
+    return Glossary.load(file)
 
 
 def _check_avatar(avatar: str | None) -> None:
@@ -286,6 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--transition", choices=["cut", "fade"], default="cut")
     render.add_argument("--language", help="override the detected language (pt-BR, en, es)")
+    render.add_argument(
+        "--glossary", help="pronunciation glossary, TSV: term<TAB>spoken[<TAB>ipa] per line"
+    )
     render.add_argument("--keep-intermediates", action="store_true", help=argparse.SUPPRESS)
     render.set_defaults(handler=cmd_render)
 

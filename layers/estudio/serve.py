@@ -108,7 +108,9 @@ def recover_jobs(
                 jobs.fail(job.id, INTERRUPTED, "the server stopped during this render")
                 counts["failed"] += 1
                 continue
-            payload = item.data.get("payload") or job_payload(job, item.data.get("scene_overrides"))
+            payload = item.data.get("payload") or job_payload(
+                job, item.data.get("scene_overrides"), item.data.get("glossary")
+            )
             items.update(
                 JOB_KIND,
                 job.id,

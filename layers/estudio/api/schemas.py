@@ -17,6 +17,7 @@ from estudio.models import (
     Transition,
     VoiceId,
 )
+from estudio.speech.glossary import GlossaryEntry
 from estudio.webhooks.delivery import EventType
 
 T = TypeVar("T")
@@ -54,14 +55,25 @@ class Problem(Schema):
 
 
 # --- projects ------------------------------------------------------------------------------------
+GlossaryEntries = Annotated[list[GlossaryEntry], Field(max_length=2000)]
+
+
 class ProjectCreate(Schema):
     name: ProjectName
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    glossary: GlossaryEntries = []  # how this project's terms are read aloud
 
 
 class ProjectUpdate(Schema):
     name: ProjectName | None = None
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    glossary: GlossaryEntries | None = None
+
+
+class GlossaryPublic(Schema):
+    """A tenant's pronunciation glossary: applies to all its renders, under each project's own."""
+
+    entries: GlossaryEntries = []
 
 
 class DeckSummary(Schema):
@@ -80,6 +92,7 @@ class ProjectPublic(Schema):
     description: str | None = None
     deck: DeckSummary | None = None
     edited_scenes: list[int] = []
+    glossary: list[GlossaryEntry] = []
     created_at: float
     updated_at: float
 

@@ -31,6 +31,7 @@ from estudio.jobs import Job, JobStatus
 from estudio.models import OUTPUT_FILES, Deck, RenderOptions
 from estudio.observability import logger
 from estudio.ports import Item, ItemStore
+from estudio.speech.glossary import Glossary
 
 PROJECT_KIND = "project"
 UPLOAD_KIND = "upload"
@@ -66,6 +67,7 @@ def project_public(item: Item) -> ProjectPublic:
         description=item.data.get("description"),
         deck=DeckSummary.model_validate(deck) if deck else None,
         edited_scenes=sorted(int(i) for i in overrides),
+        glossary=item.data.get("glossary") or [],
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -77,6 +79,7 @@ def create_project(services: ApiServices, tenant: str, body: ProjectCreate) -> I
         "description": body.description,
         "deck": None,
         "scene_overrides": {},
+        "glossary": [entry.model_dump() for entry in body.glossary],
     }
     return services.items.create(PROJECT_KIND, "prj_" + secrets.token_hex(10), tenant, data)
 
@@ -88,6 +91,8 @@ def update_project(
     changes = body.model_dump(exclude_unset=True)
     if changes.get("name", "") is None:
         changes.pop("name")
+    if changes.get("glossary", []) is None:
+        changes.pop("glossary")
     if not changes:
         return owned(services.items, PROJECT_KIND, project_id, tenant)
     return services.items.update(PROJECT_KIND, project_id, changes)
@@ -273,8 +278,12 @@ def _check_options(options: RenderOptions) -> None:
         get_avatar(options.avatar)
 
 
-def job_payload(job: Job, scene_overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The execution input (``JobInput`` plus the scene edits) for a stored job."""
+def job_payload(
+    job: Job,
+    scene_overrides: Mapping[str, Any] | None = None,
+    glossary: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The execution input (``JobInput`` plus the scene edits and glossary) for a stored job."""
     payload: dict[str, Any] = {
         "job_id": job.id,
         "deck_key": job.deck_key,
@@ -282,7 +291,40 @@ def job_payload(job: Job, scene_overrides: Mapping[str, Any] | None = None) -> d
     }
     if scene_overrides:
         payload["scene_overrides"] = dict(scene_overrides)
+    if glossary:
+        payload["glossary"] = glossary
     return payload
+
+
+TENANT_GLOSSARY_KIND = "glossary"
+
+
+def tenant_glossary(services: ApiServices, tenant: str) -> Glossary:
+    try:
+        item = services.items.get(TENANT_GLOSSARY_KIND, tenant)
+    except NotFound:
+        return Glossary()
+    if item.tenant != tenant:
+        return Glossary()
+    return Glossary.model_validate(item.data)
+
+
+def set_tenant_glossary(services: ApiServices, tenant: str, glossary: Glossary) -> Glossary:
+    data = glossary.model_dump(mode="json")
+    try:
+        services.items.create(TENANT_GLOSSARY_KIND, tenant, tenant, data)
+    except Conflict:
+        services.items.update(TENANT_GLOSSARY_KIND, tenant, data)
+    return glossary
+
+
+def render_glossary(
+    services: ApiServices, tenant: str, project_entries: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """default (applied by the speech stage) < tenant < project."""
+    project = Glossary.model_validate({"entries": project_entries or []})
+    merged = tenant_glossary(services, tenant).merged(project)
+    return [entry.model_dump() for entry in merged.entries]
 
 
 def start_job(
@@ -294,15 +336,19 @@ def start_job(
     project_id: str | None = None,
     scene_overrides: Mapping[str, Any] | None = None,
     job_id: str | None = None,
+    project_glossary: list[dict[str, Any]] | None = None,
 ) -> Job:
     """Create a render job and hand it to the orchestrator (the drop folder calls this too)."""
     _check_options(options)
     job_id = job_id or "rnd_" + secrets.token_hex(10)
+    glossary = render_glossary(services, tenant, project_glossary)
     job = services.jobs.create(job_id, tenant, deck_key, source_name, options, project_id)
     if scene_overrides:
         services.items.update("job", job_id, {"scene_overrides": dict(scene_overrides)})
+    if glossary:
+        services.items.update("job", job_id, {"glossary": glossary})
     if services.orchestrator is not None:
-        services.orchestrator.start(job_id, job_payload(job, scene_overrides))
+        services.orchestrator.start(job_id, job_payload(job, scene_overrides, glossary))
     logger.info("render queued", render_id=job_id, tenant=tenant, project_id=project_id)
     return job
 
@@ -357,6 +403,7 @@ def create_render(
             project_id=project_id,
             scene_overrides=project.data.get("scene_overrides") or None,
             job_id=job_id,
+            project_glossary=project.data.get("glossary") or None,
         )
     except EstudioError:
         if record_id:

@@ -15,6 +15,10 @@ def deck_model(job_id: str) -> str:
     return f"jobs/{job_id}/deck.json"
 
 
+def glossary(job_id: str) -> str:
+    return f"jobs/{job_id}/glossary.json"
+
+
 def slide_image(job_id: str, slide_number: int) -> str:
     return f"jobs/{job_id}/slides/{slide_number:04d}.png"
 

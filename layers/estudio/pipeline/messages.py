@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from estudio.models import RenderOptions
+from estudio.speech.glossary import GlossaryEntry
 
 
 class Message(BaseModel):
@@ -25,6 +26,8 @@ class JobInput(Message):
     options: RenderOptions = RenderOptions()
     # Edits made before rendering (API: PATCH a scene), by scene index.
     scene_overrides: dict[int, SceneOverride] = {}
+    # The tenant's and the project's pronunciation glossary, merged (default < tenant < project).
+    glossary: list[GlossaryEntry] = []
 
 
 class JobRef(Message):

@@ -41,6 +41,7 @@ from estudio.pipeline.messages import (
     SegmentResult,
     SpeechResult,
 )
+from estudio.speech.glossary import Glossary, default_glossary
 
 M = TypeVar("M", bound=BaseModel)
 StageFunction = Callable[[StageContext, Mapping[str, Any]], dict[str, Any]]
@@ -103,6 +104,8 @@ def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
         path = ctx.blobs.get_file(msg.deck_key, tmp / "deck.pptx")
         deck = parse_deck(path, ctx.settings.limits, source_name=job.source_name)
     deck = _apply_overrides(deck, msg)
+    if msg.glossary:
+        _store(ctx, keys.glossary(msg.job_id), Glossary(entries=msg.glossary))
     if msg.deck_key != keys.deck(msg.job_id):
         ctx.blobs.put_bytes(keys.deck(msg.job_id), ctx.blobs.get_bytes(msg.deck_key))
     _store(ctx, keys.deck_model(msg.job_id), deck)
@@ -160,7 +163,6 @@ def rasterize(ctx: StageContext, msg: JobRef) -> RasterizeResult:
 @stage("speak", SceneTask)
 def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
     from estudio.speech.cache import SpeechCache
-    from estudio.speech.glossary import default_glossary
     from estudio.speech.service import speak as synthesize
 
     deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
@@ -175,7 +177,7 @@ def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
                 language,
                 wav,
                 ctx.voices,
-                glossary=default_glossary(language),
+                glossary=_glossary(ctx, msg.job_id, language),
                 chain=ctx.settings.voice_chain,
                 cache=SpeechCache(ctx.blobs),
             )
@@ -193,6 +195,13 @@ def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
     _store(ctx, keys.speech_model(msg.job_id, msg.index), speech)
     ctx.item_done(msg.job_id, "speak", msg.index, len(deck.scenes))
     return SpeechResult(index=msg.index, duration_s=speech.duration_s, voice=speech.voice)
+
+
+def _glossary(ctx: StageContext, job_id: str, language: str) -> Glossary:
+    """The shipped glossary for the language, overridden by the job's own (tenant + project)."""
+    shipped = default_glossary(language)
+    key = keys.glossary(job_id)
+    return shipped.merged(_load(ctx, key, Glossary)) if ctx.blobs.exists(key) else shipped
 
 
 @stage("plan", PlanInput)

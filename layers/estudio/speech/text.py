@@ -353,6 +353,7 @@ class _Normaliser:
         self.is_pt = primary == "pt"
         self.lookup = _glossary_lookup(glossary)
         glossary_re = _glossary_pattern(glossary)
+        self.lookup_any = glossary_re
         rules: list[tuple[re.Pattern[str], Handler, bool]] = []
 
         def rule(pattern: str, handler: Handler, word_start: bool = True, flags: int = 0) -> None:
@@ -558,7 +559,7 @@ class _Normaliser:
         n = len(written)
         while pos < n:
             at_word_start = pos == 0 or not written[pos - 1].isalnum()
-            matched = False
+            best: tuple[int, str] | None = None
             for pattern, handler, word_start in self.rules:
                 if word_start and not at_word_start:
                     continue
@@ -568,11 +569,21 @@ class _Normaliser:
                 spoken = handler(m)
                 if spoken is None:
                     continue
-                out.add(pos, m.end(), spoken)
-                pos = m.end()
-                matched = True
+                # The first rule that matches wins, except that a glossary term at least as long
+                # wins over it: an author's "NR-10" entry beats the norm reading, the shipped
+                # "NR" entry does not.
+                if best is None:
+                    best = (m.end(), spoken)
+                    if handler != self._glossary and at_word_start and self.lookup_any:
+                        term = self.lookup_any.match(written, pos)
+                        if term is not None and term.end() >= m.end():
+                            glossary_spoken = self._glossary(term)
+                            if glossary_spoken is not None:
+                                best = (term.end(), glossary_spoken)
                 break
-            if matched:
+            if best is not None:
+                out.add(pos, best[0], best[1])
+                pos = best[0]
                 continue
             pos = self._plain(written, pos, out)
         return out.result()

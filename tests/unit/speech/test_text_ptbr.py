@@ -311,3 +311,18 @@ def test_given_position_past_the_end_when_span_at_then_last_spoken_span() -> Non
     result = to_spoken("Olá 😀", "pt-BR")
     index = span_at(result.spans, len(result.spoken) + 5)
     assert result.spans[index][3] > result.spans[index][2]
+
+
+def test_given_an_author_glossary_entry_then_it_beats_the_built_in_reading() -> None:
+    from estudio.speech.glossary import GlossaryEntry, default_glossary
+
+    own = Glossary(entries=[GlossaryEntry(term="NR-10", spoken="norma regulamentadora dez")])
+    merged = default_glossary("pt-BR").merged(own)
+    spoken = to_spoken("A NR-10 e a NR-35 pedem EPI.", "pt-BR", merged).spoken
+    assert spoken == "A norma regulamentadora dez e a ene erre trinta e cinco pedem é pê í."
+
+
+def test_given_the_shipped_short_term_then_the_longer_norm_reading_still_wins() -> None:
+    from estudio.speech.glossary import default_glossary
+
+    assert to_spoken("A NR-10.", "pt-BR", default_glossary("pt-BR")).spoken == "A ene erre dez."
