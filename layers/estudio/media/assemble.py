@@ -8,7 +8,7 @@ import wave
 from pathlib import Path
 
 from estudio.errors import RenderError
-from estudio.media.ffmpeg import run_ffmpeg
+from estudio.media.ffmpeg import run_ffmpeg_to
 from estudio.media.probe import mp4_duration_s
 from estudio.models import Chapter
 from estudio.observability import logger
@@ -68,17 +68,7 @@ def _wav_duration_s(path: Path) -> float:
 def encode_narration(wav: Path, out: Path, ffmpeg: str, timeout_s: float = 600) -> None:
     """The whole narration track as one AAC stream (no joins, so no priming drift), in an M4A
     that ``assemble_video`` muxes with ``-c:a copy``. Written aside, then renamed."""
-    tmp_out = out.with_name(f".{out.stem}.tmp{out.suffix}")
-    try:
-        run_ffmpeg(
-            ["-i", str(wav), "-vn", *AAC_ARGS, "-f", "mp4", str(tmp_out)],
-            ffmpeg,
-            timeout_s=timeout_s,
-        )
-    except BaseException:
-        tmp_out.unlink(missing_ok=True)
-        raise
-    tmp_out.replace(out)
+    run_ffmpeg_to(out, ["-i", str(wav), "-vn", *AAC_ARGS, "-f", "mp4"], ffmpeg, timeout_s)
 
 
 def assemble_video(
@@ -106,7 +96,6 @@ def assemble_video(
     if abs(video_s - audio_s) > MAX_MISMATCH_S:
         raise RenderError(f"audio lasts {audio_s:.3f} s but the segments {video_s:.3f} s")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = out.with_name(f".{out.stem}.tmp{out.suffix}")
     with tempfile.TemporaryDirectory(prefix="estudio-asm-") as tmp:
         listing = Path(tmp) / "segments.ffconcat"
         listing.write_text(_concat_list(segments), encoding="utf-8")
@@ -140,14 +129,8 @@ def assemble_video(
             "+faststart",
             "-f",
             "mp4",
-            str(tmp_out),
         ]
-        try:
-            run_ffmpeg(args, ffmpeg, timeout_s=timeout_s)
-        except BaseException:
-            tmp_out.unlink(missing_ok=True)
-            raise
-    tmp_out.replace(out)
+        run_ffmpeg_to(out, args, ffmpeg, timeout_s)
     logger.info(
         "video assembled",
         segments=len(segments),

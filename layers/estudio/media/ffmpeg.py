@@ -109,6 +109,18 @@ def _nvenc_works(ffmpeg: str) -> bool:
     return True
 
 
+def run_ffmpeg_to(out: Path, args: list[str], ffmpeg: str, timeout_s: float = 600) -> None:
+    """``run_ffmpeg`` with ``args`` followed by an output written atomically: to a hidden name
+    beside ``out``, renamed once complete, removed on failure."""
+    tmp_out = out.with_name(f".{out.stem}.tmp{out.suffix}")
+    try:
+        run_ffmpeg([*args, str(tmp_out)], ffmpeg, timeout_s=timeout_s)
+    except BaseException:
+        tmp_out.unlink(missing_ok=True)
+        raise
+    tmp_out.replace(out)
+
+
 def choose_encoder(ffmpeg: str, preference: str = "auto") -> str:
     """``libx264`` or ``h264_nvenc``. "auto" probes a real tiny NVENC encode (cached per binary)."""
     if preference in ENCODERS:

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from estudio.errors import RenderError
-from estudio.media.ffmpeg import run_ffmpeg, still_encode_args
+from estudio.media.ffmpeg import run_ffmpeg_to, still_encode_args
 from estudio.observability import logger
 
 _FILTER_SPECIAL = "\\':,;[]"
@@ -55,7 +55,6 @@ def render_still_segment(
     frames = frame_count(duration_s, fps)
     length = frames / fps
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = out.with_name(f".{out.stem}.tmp{out.suffix}")
     with tempfile.TemporaryDirectory(prefix="estudio-seg-") as tmp:
         # The input is read once per second, not once per output frame; fps= repeats it.
         chain = [f"fps={fps}", "format=yuv420p"]
@@ -85,12 +84,6 @@ def render_still_segment(
             *still_encode_args(encoder, fps),
             "-f",
             "mp4",
-            str(tmp_out),
         ]
-        try:
-            run_ffmpeg(args, ffmpeg, timeout_s=timeout_s)
-        except BaseException:
-            tmp_out.unlink(missing_ok=True)
-            raise
-    tmp_out.replace(out)
+        run_ffmpeg_to(out, args, ffmpeg, timeout_s)
     logger.debug("segment rendered", frames=frames, fps=fps, encoder=encoder)
