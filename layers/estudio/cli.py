@@ -42,6 +42,10 @@ def _settings(args: argparse.Namespace) -> Any:
     return Settings(data=Path(data).expanduser()) if data else Settings()
 
 
+BAR = "{desc} {bar} {n_fmt}/{total_fmt} [{elapsed}]"
+STARTED = "{desc} … [{elapsed}]"  # until the stage knows how much work it has
+
+
 class ProgressBars:
     """One bar per stage on a terminal; silent otherwise."""
 
@@ -59,17 +63,18 @@ class ProgressBars:
             bar = self._bars.get(stage)
             if bar is None:
                 bar = tqdm(
-                    total=total,
+                    total=total or None,
                     desc=f"{STAGE_LABELS.get(stage, stage):<20}",
                     unit="step",
                     leave=True,
                     file=sys.stderr,
                     dynamic_ncols=True,
-                    bar_format="{desc} {bar} {n_fmt}/{total_fmt} [{elapsed}]",
+                    bar_format=BAR if total > 0 else STARTED,
                 )
                 self._bars[stage] = bar
             if total <= 0 or bar.disable:
                 return  # a stage announcing its start, or a finished bar (it stays as it ended)
+            bar.bar_format = BAR
             bar.total = total
             bar.n = min(done, total)
             bar.refresh()
