@@ -31,6 +31,7 @@ STAGE_WEIGHTS: dict[str, int] = {
     "publish": 6,
 }
 STAGES: tuple[str, ...] = tuple(STAGE_WEIGHTS)
+PROGRESS_EVENT_STEP = 10  # webhooks hear of progress every 10 points
 
 
 class JobStatus(StrEnum):
@@ -154,8 +155,7 @@ class JobRepository:
 
         before = self.get(job_id).progress
         job = self._mutate(job_id, change)
-        if job.progress > before:
-            self._emit("render.progress", job)
+        self._progressed(before, job)
         return job
 
     def item_done(self, job_id: str, stage: str, index: int, total: int) -> Job:
@@ -176,8 +176,7 @@ class JobRepository:
 
         before = self.get(job_id).progress
         job = self._mutate(job_id, change)
-        if job.progress > before:
-            self._emit("render.progress", job)
+        self._progressed(before, job)
         return job
 
     def record_stage_seconds(self, job_id: str, stage: str, seconds: float) -> Job:
@@ -226,6 +225,11 @@ class JobRepository:
             }
 
         return self._mutate(job_id, change)
+
+    def _progressed(self, before: int, job: Job) -> None:
+        """``render.progress`` once per PROGRESS_EVENT_STEP points, not on every step."""
+        if job.progress // PROGRESS_EVENT_STEP > before // PROGRESS_EVENT_STEP:
+            self._emit("render.progress", job)
 
     def _emit(self, event_type: str, job: Job) -> None:
         if self.events is None:

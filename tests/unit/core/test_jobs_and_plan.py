@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,14 @@ def test_burned_captions_and_fades_get_more_frames_than_plain_slides() -> None:
     burn = make_plan(deck, speeches, RenderOptions(subtitles="burn"))
     fade = make_plan(deck, speeches, RenderOptions(transition="fade"))
     assert burn.fps == fade.fps == CHANGING_STILL_FPS > STILL_FPS
+
+
+def test_progress_events_come_every_ten_points_not_every_step(
+    jobs: tuple[JobRepository, Recorder],
+) -> None:
+    repo, events = jobs
+    for done in range(1, 101):
+        repo.record_progress("job-1", "render", done, 100)
+    progress = [e[2]["progress"] for e in events.events if e[0] == "render.progress"]
+    assert progress == sorted(progress) and 3 <= len(progress) <= 6
+    assert all(b // 10 > a // 10 for a, b in itertools.pairwise(progress))
