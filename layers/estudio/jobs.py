@@ -7,6 +7,7 @@ even when Map iterations report out of order or a stage is retried.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Mapping
 from enum import StrEnum
@@ -113,9 +114,10 @@ class JobRepository:
     def get(self, job_id: str) -> Job:
         return Job.from_item(self.items.get(JOB_KIND, job_id))
 
-    def _mutate(self, job_id: str, change: Any, attempts: int = 20) -> Job:
-        """Read-modify-write with a version check, retried when another writer got in first."""
-        for _ in range(attempts):
+    def _mutate(self, job_id: str, change: Any, attempts: int = 40) -> Job:
+        """Read-modify-write with a version check, retried when another writer got in first
+        (full-jitter backoff, so a crowd of Map iterations spreads out instead of colliding)."""
+        for attempt in range(attempts):
             job = self.get(job_id)
             changes = change(job)
             if not changes:
@@ -123,7 +125,7 @@ class JobRepository:
             try:
                 item = self.items.update(JOB_KIND, job_id, changes, expect_version=job.version)
             except ConcurrentUpdate:
-                time.sleep(0.005)
+                time.sleep(random.uniform(0, min(0.25, 0.005 * 2**attempt)))
                 continue
             return Job.from_item(item)
         raise ConcurrentUpdate(f"job {job_id}: too many concurrent updates")

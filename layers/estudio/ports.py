@@ -6,12 +6,16 @@ Adapters translate their backend's errors into ``estudio.errors`` (``NotFound``,
 
 from __future__ import annotations
 
+import base64
 import builtins
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
+
+from estudio.errors import InvalidOptions
 
 
 class BlobStore(Protocol):
@@ -39,6 +43,22 @@ class Item(BaseModel):
     created_at: float
     updated_at: float
     expires_at: float | None = None  # epoch seconds; DynamoDB TTL, SQLite purge
+
+
+def encode_cursor(item: Item) -> str:
+    """The page cursor after ``item`` (newest-first order): the same format in every store."""
+    raw = json.dumps([item.created_at, item.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    """(created_at, id) of the last item of the previous page; ``InvalidOptions`` if malformed."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created_at, last_id = json.loads(base64.urlsafe_b64decode(padded))
+        return float(created_at), str(last_id)
+    except (ValueError, TypeError) as error:
+        raise InvalidOptions("invalid pagination cursor") from error
 
 
 class ItemStore(Protocol):

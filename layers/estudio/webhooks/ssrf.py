@@ -34,7 +34,10 @@ def resolve(host: str, port: int) -> list[str]:
 
 def check_webhook_url(url: str, allow_private: bool = False) -> str:
     """Validate ``url`` for delivery; returns it unchanged or raises ``InvalidWebhookUrl``."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # e.g. an unbalanced "[" (IPv6 literal)
+        raise InvalidWebhookUrl("webhook URL is malformed") from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidWebhookUrl("webhook URL must be http(s) with a host")
     if parts.username or parts.password:

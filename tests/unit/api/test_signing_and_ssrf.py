@@ -75,3 +75,11 @@ def test_given_a_signed_token_when_read_then_claims_come_back_and_tampering_fail
     expired = signer.token("download", "k", -1)
     with pytest.raises(NotFound):
         signer.read("download", expired)
+
+
+def test_given_a_malformed_ipv6_literal_then_invalid_webhook_url_not_a_crash() -> None:
+    from estudio.errors import InvalidWebhookUrl
+    from estudio.webhooks.ssrf import check_webhook_url
+
+    with pytest.raises(InvalidWebhookUrl):
+        check_webhook_url("http://[::1/hook")

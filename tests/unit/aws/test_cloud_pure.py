@@ -9,10 +9,11 @@ import pytest
 from estudio.adapters.aws.authorizer import bearer_token
 from estudio.adapters.aws.blobs import check_key
 from estudio.adapters.aws.ingest import DropboxObject, dropbox_objects, job_id_for
-from estudio.adapters.aws.items import decode_cursor, from_dynamo, to_dynamo
+from estudio.adapters.aws.items import from_dynamo, to_dynamo
 from estudio.adapters.aws.orchestrator import execution_arn
 from estudio.errors import InvalidOptions
 from estudio.models import JobId
+from estudio.ports import decode_cursor
 from stacks.nag import flatten_cfn_reference
 from tests.events.loader import load_event
 

@@ -20,7 +20,6 @@ lose nothing even without ``expect_version``.
 
 from __future__ import annotations
 
-import base64
 import builtins
 import json
 import math
@@ -44,8 +43,8 @@ from estudio.constants import (
     TENANT_INDEX_PK,
     TENANT_INDEX_SK,
 )
-from estudio.errors import ConcurrentUpdate, Conflict, InvalidOptions, NotFound
-from estudio.ports import Item
+from estudio.errors import ConcurrentUpdate, Conflict, NotFound
+from estudio.ports import Item, decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -287,17 +286,3 @@ class DynamoItemStore:
             if not last:
                 return items
             query["ExclusiveStartKey"] = last
-
-
-def encode_cursor(item: Item) -> str:
-    raw = json.dumps([item.created_at, item.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[float, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created_at, last_id = json.loads(base64.urlsafe_b64decode(padded))
-        return float(created_at), str(last_id)
-    except (ValueError, TypeError) as error:
-        raise InvalidOptions("invalid pagination cursor") from error

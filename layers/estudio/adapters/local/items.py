@@ -6,7 +6,6 @@ the DynamoDB adapter uses a condition expression, so concurrent stage updates lo
 
 from __future__ import annotations
 
-import base64
 import builtins
 import json
 import sqlite3
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from estudio.errors import ConcurrentUpdate, Conflict, NotFound, StorageUnavailable
-from estudio.ports import Item
+from estudio.ports import Item, decode_cursor, encode_cursor
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -163,14 +162,14 @@ class SqliteItemStore:
             "AND (expires_at IS NULL OR expires_at >= ?)"
         )
         if cursor:
-            created_at, last_id = _decode_cursor(cursor)
+            created_at, last_id = decode_cursor(cursor)
             query += " AND (created_at < ? OR (created_at = ? AND id < ?))"
             params += [created_at, created_at, last_id]
         query += " ORDER BY created_at DESC, id DESC LIMIT ?"
         params.append(limit + 1)
         rows = self._connection().execute(query, params).fetchall()
         items = [self._item(row) for row in rows[:limit]]
-        next_cursor = _encode_cursor(items[-1]) if len(rows) > limit else None
+        next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
         return items, next_cursor
 
     def find(self, kind: str, field: str, value: str) -> builtins.list[Item]:
@@ -184,19 +183,3 @@ class SqliteItemStore:
             .fetchall()
         )
         return [self._item(row) for row in rows]
-
-
-def _encode_cursor(item: Item) -> str:
-    raw = json.dumps([item.created_at, item.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[float, str]:
-    from estudio.errors import InvalidOptions
-
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created_at, last_id = json.loads(base64.urlsafe_b64decode(padded))
-        return float(created_at), str(last_id)
-    except (ValueError, TypeError) as error:
-        raise InvalidOptions("invalid pagination cursor") from error
