@@ -220,3 +220,54 @@ def test_captions_start_when_the_voice_is_heard(
         inside = [c for c in cues if start - 0.01 <= c[0] < end]
         assert abs(inside[0][0] - (start + heard[0] / rate)) < 0.05, scene["index"]
         assert abs(inside[-1][1] - (start + heard[-1] / rate)) < 0.15, scene["index"]
+
+
+def test_vertical_video_with_burned_captions(tmp_path: Path) -> None:
+    """Presets and burned captions: 1080x1920, 5 fps (captions change within a slide), the
+    caption drawn into the bottom of the picture while the voice speaks."""
+    import numpy as np
+
+    from estudio.media.ffmpeg import ffmpeg_exe
+
+    out = tmp_path / "out"
+    result = estudio(
+        "render",
+        str(EXAMPLE),
+        "--out",
+        str(out),
+        "--preset",
+        "vertical",
+        "--subtitles",
+        "burn",
+        "--json",
+        data=tmp_path / "data",
+    )
+    assert result.returncode == 0, result.stderr
+    video = next(s for s in ffprobe(out / "video.mp4")["streams"] if s["codec_type"] == "video")
+    assert (video["width"], video["height"], video["r_frame_rate"]) == (1080, 1920, "5/1")
+    manifest = json.loads((out / "manifest.json").read_text())
+    first_cue = vtt_cues((out / "subtitles.vtt").read_text())[0]
+    raw = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-ss",
+            f"{first_cue[0] + 0.5:.2f}",
+            "-i",
+            str(out / "video.mp4"),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    frame = np.frombuffer(raw, dtype=np.uint8).reshape(1920, 1080)
+    bottom = frame[1600:1900]  # below the letterboxed slide: dark unless a caption is drawn
+    assert (bottom > 200).sum() > 500
+    assert manifest["subtitles"] == "burn"
