@@ -31,7 +31,7 @@ from estudio.jobs import Job, JobStatus
 from estudio.models import OUTPUT_FILES, Deck, RenderOptions
 from estudio.observability import logger
 from estudio.ports import Item, ItemStore
-from estudio.speech.glossary import Glossary
+from estudio.speech.glossary import TENANT_GLOSSARY_KIND, Glossary, tenant_glossary
 
 PROJECT_KIND = "project"
 UPLOAD_KIND = "upload"
@@ -296,19 +296,6 @@ def job_payload(
     return payload
 
 
-TENANT_GLOSSARY_KIND = "glossary"
-
-
-def tenant_glossary(services: ApiServices, tenant: str) -> Glossary:
-    try:
-        item = services.items.get(TENANT_GLOSSARY_KIND, tenant)
-    except NotFound:
-        return Glossary()
-    if item.tenant != tenant:
-        return Glossary()
-    return Glossary.model_validate(item.data)
-
-
 def set_tenant_glossary(services: ApiServices, tenant: str, glossary: Glossary) -> Glossary:
     data = glossary.model_dump(mode="json")
     try:
@@ -323,7 +310,7 @@ def render_glossary(
 ) -> list[dict[str, Any]]:
     """default (applied by the speech stage) < tenant < project."""
     project = Glossary.model_validate({"entries": project_entries or []})
-    merged = tenant_glossary(services, tenant).merged(project)
+    merged = tenant_glossary(services.items, tenant).merged(project)
     return [entry.model_dump() for entry in merged.entries]
 
 

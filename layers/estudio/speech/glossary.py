@@ -10,10 +10,14 @@ from __future__ import annotations
 import hashlib
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from estudio.errors import InvalidOptions
+from estudio.errors import InvalidOptions, NotFound
+
+if TYPE_CHECKING:
+    from estudio.ports import ItemStore
 
 
 class GlossaryEntry(BaseModel):
@@ -77,3 +81,15 @@ def default_glossary(language: str = "pt-BR") -> Glossary:
         return Glossary()
     text = resources.files("estudio.speech").joinpath("glossary_ptbr_safety.tsv").read_text("utf-8")
     return Glossary.parse_tsv(text)
+
+
+TENANT_GLOSSARY_KIND = "glossary"  # one item per tenant, id = the tenant
+
+
+def tenant_glossary(items: ItemStore, tenant: str) -> Glossary:
+    """The tenant's own glossary (``PUT /v1/glossary``); empty when it has none."""
+    try:
+        item = items.get(TENANT_GLOSSARY_KIND, tenant)
+    except NotFound:
+        return Glossary()
+    return Glossary.model_validate(item.data) if item.tenant == tenant else Glossary()

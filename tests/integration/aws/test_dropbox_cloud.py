@@ -209,3 +209,29 @@ def test_given_results_written_to_outgoing_when_their_events_arrive_then_nothing
     assert load_handler("ingest").handler(event, FakeLambdaContext()) == {"jobs": []}
     assert not nested.is_deck
     assert _executions(cloud) == []
+
+
+def test_given_a_tenant_glossary_when_a_deck_is_dropped_then_the_render_carries_it(
+    cloud: FakeCloud,
+) -> None:
+    from estudio.speech.glossary import TENANT_GLOSSARY_KIND
+
+    adapters = cached_adapters()
+    entries = [
+        {
+            "term": "CIPA",
+            "spoken": "comissão interna",
+            "ipa": None,
+            "case_sensitive": False,
+            "whole_word": True,
+        }
+    ]
+    adapters.items.create(TENANT_GLOSSARY_KIND, "acme", "acme", {"entries": entries})
+
+    load_handler("ingest").handler(_drop(cloud), FakeLambdaContext())
+
+    (execution,) = _executions(cloud)
+    described = cloud.client("stepfunctions").describe_execution(
+        executionArn=execution["executionArn"]
+    )
+    assert json.loads(described["input"])["glossary"] == entries

@@ -37,6 +37,7 @@ from estudio.models import RenderOptions
 from estudio.observability import logger
 from estudio.pipeline import keys
 from estudio.pipeline.messages import JobInput
+from estudio.speech.glossary import tenant_glossary
 
 
 class DropboxObject(BaseModel):
@@ -207,7 +208,8 @@ def ingest_object(
     if not created and adapters.jobs.get(job_id).status.finished:
         logger.info("dropbox deck already finished", job_id=job_id, tenant=obj.tenant)
         return IngestResult(job_id=job_id, tenant=obj.tenant, execution_arn=None, created=False)
-    payload = JobInput(job_id=job_id, deck_key=deck_key, options=options)
+    glossary = tenant_glossary(adapters.items, obj.tenant).entries  # the tenant's own readings
+    payload = JobInput(job_id=job_id, deck_key=deck_key, options=options, glossary=glossary)
     arn = adapters.orchestrator.start(job_id, payload.model_dump(mode="json"))
     logger.info("dropbox deck ingested", job_id=job_id, tenant=obj.tenant, new_job=created)
     return IngestResult(job_id=job_id, tenant=obj.tenant, execution_arn=arn, created=created)
