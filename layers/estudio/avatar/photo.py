@@ -31,7 +31,6 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ from estudio.avatar.render import (
     _encode,
     _ring,
     build_stage,
+    stream_frames,
 )
 from estudio.avatar.timeline import Timeline, build_timeline, frame_count
 from estudio.errors import (
@@ -841,21 +841,6 @@ class _PhotoSquares:
         return square
 
 
-def _frames(squares: _PhotoSquares, keys: Sequence[PhotoKey]) -> Iterator[memoryview]:
-    """One frame buffer; the presenter square is rewritten only when its key changes."""
-    stage = squares.stage
-    frame = stage.background.copy()
-    b = stage.box
-    region = frame[b.y : b.y + b.h, b.x : b.x + b.w]
-    view = memoryview(frame.data).cast("B")
-    previous: PhotoKey | None = None
-    for key in keys:
-        if key != previous:
-            region[...] = squares.get(key)
-            previous = key
-        yield view
-
-
 def photo_stage(slide: Image.Image, width: int, height: int, layout: str) -> Stage:
     """The stage of ``layout``, with the photo always inside the round frame (beside too)."""
     stage = build_stage(slide, width, height, layout, PHOTO_PREFIX)
@@ -907,7 +892,17 @@ def render_photo_segment(
     keys = photo_keys(timeline)
     squares = _PhotoSquares(presenter, stage)
     remaining = max(1.0, timeout_s - (time.perf_counter() - started))
-    _encode(_frames(squares, keys), frames_n, width, height, fps, out, ffmpeg, encoder, remaining)
+    _encode(
+        stream_frames(squares.stage, squares.get, keys),
+        frames_n,
+        width,
+        height,
+        fps,
+        out,
+        ffmpeg,
+        encoder,
+        remaining,
+    )
     seconds = time.perf_counter() - started
     stats = AvatarRenderStats(
         frames=frames_n,

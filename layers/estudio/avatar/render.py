@@ -21,10 +21,10 @@ import subprocess
 import tempfile
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -84,6 +84,9 @@ class Stage:
     backdrop: F32  # (S, S, 3) what shows behind the presenter inside its frame, 0..1
     mask: F32  # (S, S, 1) 1 where the presenter shows, 0 where the background does
     ring: F32  # (S, S, 4) premultiplied overlay drawn on top (the frame's border)
+
+
+K = TypeVar("K", bound=Hashable)
 
 
 def _even(v: float) -> int:
@@ -293,25 +296,31 @@ class _Compositor(Protocol):
     def frames(self, keys: Sequence[FrameKey]) -> Iterator[memoryview]: ...
 
 
-class _NumpyCompositor:
-    """One frame buffer; the presenter square is rewritten only when its key changes."""
+def stream_frames(
+    stage: Stage, square: Callable[[K], U8], keys: Sequence[K]
+) -> Iterator[memoryview]:
+    """One frame buffer over the stage; the presenter square (``square(key)``) is rewritten only
+    when the key changes. Drawn presenters and talking photos alike."""
+    frame = stage.background.copy()
+    b = stage.box
+    region = frame[b.y : b.y + b.h, b.x : b.x + b.w]
+    view = memoryview(frame.data).cast("B")
+    previous: K | None = None
+    for key in keys:
+        if key != previous:
+            region[...] = square(key)
+            previous = key
+        yield view
 
+
+class _NumpyCompositor:
     name = "numpy"
 
     def __init__(self, squares: _Squares) -> None:
         self.squares = squares
-        self.frame = squares.stage.background.copy()
-        b = squares.stage.box
-        self.region = self.frame[b.y : b.y + b.h, b.x : b.x + b.w]
 
     def frames(self, keys: Sequence[FrameKey]) -> Iterator[memoryview]:
-        previous: FrameKey | None = None
-        view = memoryview(self.frame.data).cast("B")
-        for key in keys:
-            if key != previous:
-                self.region[...] = self.squares.get(key)
-                previous = key
-            yield view
+        return stream_frames(self.squares.stage, self.squares.get, keys)
 
 
 class _TorchCompositor:
