@@ -30,7 +30,14 @@ from estudio.observability import logger
 from estudio.speech.alignment import TextMap, TimedToken, find_terms, word_timings
 from estudio.speech.base import VoiceInfo
 from estudio.speech.chunking import AZURE_MAX_CHARS, synthesize_in_chunks
-from estudio.speech.cloud import RetryPolicy, Sleep, call_with_retry, read_wav, write_wav
+from estudio.speech.cloud import (
+    RetryPolicy,
+    Sleep,
+    call_with_retry,
+    read_wav,
+    synthesized,
+    write_wav,
+)
 from estudio.speech.glossary import Glossary
 from estudio.speech.visemes import AZURE_VISEMES, SILENCE
 
@@ -410,22 +417,12 @@ class AzureProvider:
         samples, rate = read_wav(bytes(result.audio_data))
         write_wav(out_wav, samples, rate)
         duration_s = len(samples) / rate
-        words = events.words(doc, text)
-        logger.info(
-            "tts synthesized",
-            provider=NAME,
-            voice=voice.id,
-            chars=len(text.spoken),
-            duration_s=round(duration_s, 3),
-            words=len(words),
-        )
-        return Speech(
-            voice=voice.id,
-            language=voice.language,
-            written=text.written,
-            spoken=text.spoken,
-            duration_s=duration_s,
-            sample_rate=rate,
-            words=words,
-            visemes=events.viseme_events(duration_s),
+        return synthesized(
+            NAME,
+            voice,
+            text,
+            duration_s,
+            rate,
+            events.words(doc, text),
+            events.viseme_events(duration_s),
         )

@@ -18,7 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from estudio.errors import EstudioError, VoiceProviderError
+from estudio.models import Speech, SpeechText, VisemeEvent, WordTiming
 from estudio.observability import logger
+from estudio.speech.base import VoiceInfo
 
 T = TypeVar("T")
 Sleep = Callable[[float], None]
@@ -106,3 +108,33 @@ def read_wav(source: Path | bytes) -> tuple[Samples, int]:
     except (wave.Error, EOFError) as error:
         raise VoiceProviderError(f"unreadable WAV audio: {error}") from error
     return np.frombuffer(frames, dtype="<i2").astype(np.int16), rate
+
+
+def synthesized(
+    provider: str,
+    voice: VoiceInfo,
+    text: SpeechText,
+    duration_s: float,
+    sample_rate: int,
+    words: list[WordTiming],
+    visemes: list[VisemeEvent],
+) -> Speech:
+    """The ``Speech`` a cloud provider returns, logged once the same way for every provider."""
+    logger.info(
+        "tts synthesized",
+        provider=provider,
+        voice=voice.id,
+        chars=len(text.spoken),
+        duration_s=round(duration_s, 3),
+        words=len(words),
+    )
+    return Speech(
+        voice=voice.id,
+        language=voice.language,
+        written=text.written,
+        spoken=text.spoken,
+        duration_s=duration_s,
+        sample_rate=sample_rate,
+        words=words,
+        visemes=visemes,
+    )

@@ -40,7 +40,7 @@ from estudio.speech.alignment import (
 )
 from estudio.speech.base import VoiceInfo
 from estudio.speech.chunking import ELEVENLABS_MAX_CHARS, synthesize_in_chunks
-from estudio.speech.cloud import RetryPolicy, Sleep, call_with_retry, write_wav
+from estudio.speech.cloud import RetryPolicy, Sleep, call_with_retry, synthesized, write_wav
 from estudio.speech.glossary import Glossary
 
 NAME = "elevenlabs"
@@ -254,24 +254,7 @@ class ElevenLabsProvider:
             )
         words = word_timings(TextMap.from_text(text), tokens)
         visemes = self._visemes(text.spoken, tokens, voice.language, duration_s)
-        logger.info(
-            "tts synthesized",
-            provider=NAME,
-            voice=voice.id,
-            chars=len(text.spoken),
-            duration_s=round(duration_s, 3),
-            words=len(words),
-        )
-        return Speech(
-            voice=voice.id,
-            language=voice.language,
-            written=text.written,
-            spoken=text.spoken,
-            duration_s=duration_s,
-            sample_rate=self.sample_rate,
-            words=words,
-            visemes=visemes,
-        )
+        return synthesized(NAME, voice, text, duration_s, self.sample_rate, words, visemes)
 
     def _request(self, spoken: str, voice: VoiceInfo) -> Any:
         extra: dict[str, Any] = {}
