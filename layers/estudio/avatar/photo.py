@@ -30,7 +30,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from estudio.avatar.render import (
     AvatarRenderStats,
+    SquareCache,
     Stage,
     _circle_mask,
     _encode,
@@ -97,7 +97,6 @@ WIDTH_STEPS = 12  # over 0.6..1.2: 1.0 is a step
 ROUND_STEPS = 4
 TEETH_STEPS = 4
 BLINK_STEPS = 4
-SQUARE_CACHE = 256
 
 MOUTH_INTERIOR_TOP = np.array([0.16, 0.06, 0.07], dtype=np.float32)
 MOUTH_INTERIOR_BOTTOM = np.array([0.36, 0.15, 0.16], dtype=np.float32)
@@ -809,36 +808,22 @@ def prepare_photo(
     return PhotoPresenter(square, FaceRig.from_points(moved, side))
 
 
-class _PhotoSquares:
-    """Finished presenter squares (uint8 RGB, framed) by key, warped on a miss, recent kept."""
+class _PhotoSquares(SquareCache[PhotoKey]):
+    """The photo warped per key, framed by the stage's mask and ring."""
 
     def __init__(self, presenter: PhotoPresenter, stage: Stage) -> None:
+        super().__init__(stage)
         self.presenter = presenter
-        self.stage = stage
-        b = stage.box
-        self.stage_patch = stage.background[b.y : b.y + b.h, b.x : b.x + b.w].astype(np.float32)
-        self.stage_patch /= 255.0
-        self._cache: OrderedDict[PhotoKey, U8] = OrderedDict()
-        self.drawn = 0
         self.warp_s = 0.0
 
-    def get(self, key: PhotoKey) -> U8:
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-            return hit
+    def draw(self, key: PhotoKey) -> F32:
         started = time.perf_counter()
         face = self.presenter.render(key)
         self.warp_s += time.perf_counter() - started
         s = self.stage
         inside = face * s.mask + self.stage_patch * (1.0 - s.mask)
-        rgb = s.ring[..., :3] + inside * (1.0 - s.ring[..., 3:4])
-        square = np.clip(rgb * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
-        self.drawn += 1
-        self._cache[key] = square
-        if len(self._cache) > SQUARE_CACHE:
-            self._cache.popitem(last=False)
-        return square
+        rgb: F32 = s.ring[..., :3] + inside * (1.0 - s.ring[..., 3:4])
+        return rgb
 
 
 def photo_stage(slide: Image.Image, width: int, height: int, layout: str) -> Stage:

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Any, Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -260,34 +260,47 @@ def _finish(presenter: Any, stage_patch: Any, backdrop: Any, mask: Any, ring: An
     return ring[..., :3] + out * (1.0 - ring[..., 3:4])
 
 
-class _Squares:
-    """Finished presenter squares (uint8 RGB) by key, drawn on a miss, most recent kept."""
+class SquareCache(Generic[K]):
+    """Finished presenter squares (uint8 RGB) by key: drawn on a miss (``draw``, in a subclass),
+    the most recent kept. Drawn presenters and talking photos alike."""
 
-    def __init__(self, sprites: PresenterSprites, stage: Stage) -> None:
-        self.sprites = sprites
+    def __init__(self, stage: Stage) -> None:
         self.stage = stage
         b = stage.box
         self.stage_patch = stage.background[b.y : b.y + b.h, b.x : b.x + b.w].astype(np.float32)
         self.stage_patch /= 255.0
-        self._cache: OrderedDict[FrameKey, U8] = OrderedDict()
+        self._cache: OrderedDict[K, U8] = OrderedDict()
         self.drawn = 0
 
-    def presenter(self, key: FrameKey) -> F32:
-        return self.sprites.compose(key.mouth, key.eyes, key.dx, key.dy, key.dy)
+    def draw(self, key: K) -> F32:
+        """The finished square (RGB floats in 0..1) for ``key``."""
+        raise NotImplementedError
 
-    def get(self, key: FrameKey) -> U8:
+    def get(self, key: K) -> U8:
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        s = self.stage
-        rgb = _finish(self.presenter(key), self.stage_patch, s.backdrop, s.mask, s.ring)
-        square = np.clip(rgb * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
+        square = np.clip(self.draw(key) * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
         self.drawn += 1
         self._cache[key] = square
         if len(self._cache) > SPRITE_CACHE:
             self._cache.popitem(last=False)
         return square
+
+
+class _Squares(SquareCache[FrameKey]):
+    def __init__(self, sprites: PresenterSprites, stage: Stage) -> None:
+        super().__init__(stage)
+        self.sprites = sprites
+
+    def presenter(self, key: FrameKey) -> F32:
+        return self.sprites.compose(key.mouth, key.eyes, key.dx, key.dy, key.dy)
+
+    def draw(self, key: FrameKey) -> F32:
+        s = self.stage
+        result: F32 = _finish(self.presenter(key), self.stage_patch, s.backdrop, s.mask, s.ring)
+        return result
 
 
 class _Compositor(Protocol):
