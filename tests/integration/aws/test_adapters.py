@@ -131,12 +131,14 @@ def test_given_stale_version_when_update_then_concurrent_update(items: DynamoIte
 
 @pytest.fixture
 def atomic_moto_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies a conditional write atomically; moto checks and writes without a lock,
-    so two threads can both pass the same condition. Serialize its writes like the service."""
+    """DynamoDB applies a conditional write atomically and a read sees a whole item; moto checks
+    and writes without a lock, and applies an update's SET actions one by one in place, so two
+    threads can both pass the same condition, or a reader can see the new version with the old
+    data. Serialize its writes and reads like the service."""
     from moto.dynamodb.models import DynamoDBBackend
 
     lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item"):
+    for name in ("put_item", "update_item", "delete_item", "get_item", "query"):
         original = getattr(DynamoDBBackend, name)
 
         def locked(
