@@ -10,6 +10,7 @@ tests) the layer holds the ``estudio`` package alone, copied here, and the app s
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -26,20 +27,34 @@ def has_dependencies(layer_dir: Path) -> bool:
     return (layer_dir / "python" / "pydantic").is_dir()
 
 
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
+
+
+def _content_hash(source: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(source).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def stage_code_only(project_root: Path, dest: Path) -> Path:
-    """``dest/python/estudio``: the package without caches, replaced atomically."""
+    """``dest/<content hash>/python/estudio``: the package without caches. A staged folder is
+    never replaced, only added beside, so synths running at the same time (parallel test
+    workers) never see one another's half-copied or deleted files."""
     source = project_root / "layers" / "estudio"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".layer-", dir=dest.parent))
-    shutil.copytree(
-        source,
-        tmp / "python" / "estudio",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache"),
-    )
-    if dest.exists():
-        shutil.rmtree(dest)
-    tmp.replace(dest)
-    return dest
+    staged = dest / _content_hash(source)
+    if staged.is_dir():
+        return staged
+    dest.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".layer-", dir=dest))
+    shutil.copytree(source, tmp / "python" / "estudio", ignore=IGNORED)
+    try:
+        tmp.rename(staged)
+    except OSError:  # another process staged the same content first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return staged
 
 
 def layer_source(project_root: Path, layer_dir: Path) -> tuple[Path, bool]:
