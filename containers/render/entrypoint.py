@@ -1,10 +1,11 @@
 """The render container's command line: ``render-scene --job-id ID --index N --options JSON``.
 
 AWS Batch runs it with the command the state machine sets (``ContainerOverrides.Command``). It
-checks the GPU (``nvidia-smi``, then a real NVENC probe through ``choose_encoder``), renders one
-scene with the same stage code the Lambdas run (``render_scene_file``) against S3 and DynamoDB,
-and prints one JSON line with the result. Helpers raise; only ``main()`` turns errors into exit
-codes: 0 done, 2 bad input (no retry will help), 1 anything else.
+checks the GPU (``nvidia-smi``, then a real NVENC probe through ``encoder_choice``) and logs the
+encoder it picked and why, renders one scene with the same stage code the Lambdas run
+(``render_scene_file``) against S3 and DynamoDB, and prints one JSON line with the result.
+Helpers raise; only ``main()`` turns errors into exit codes: 0 done, 2 bad input (no retry will
+help), 1 anything else.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -28,6 +29,8 @@ from estudio.pipeline.context import StageContext
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USER_ERROR = 2
+IMAGEIO_FFMPEG_PIN = "0.8.1"  # pyproject.toml; its ffmpeg's NVENC headers set the driver floor
+NVENC_MIN_DRIVER = "610.00"  # what that ffmpeg's nvenc states (docs/deploy.md, "GPU hosts")
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,9 @@ class RenderSceneArgs:
 @dataclass(frozen=True)
 class Preflight:
     gpu: str | None  # the GPU nvidia-smi names, None without one
-    encoder: str  # what choose_encoder picked: h264_nvenc or libx264
+    encoder: str  # what this host encodes presenter scenes with: h264_nvenc or libx264
+    reason: str = ""  # why that encoder (the probe's or the setting's words)
+    driver: str | None = None  # the NVIDIA driver version nvidia-smi reports
 
 
 class ArgumentError(InvalidOptions):
@@ -74,11 +79,11 @@ def parse_render_scene(values: argparse.Namespace) -> RenderSceneArgs:
     return RenderSceneArgs(job_id=job_id, index=values.index, options=options)
 
 
-def gpu_name(which: Callable[[str], str | None] = shutil.which) -> str | None:
-    """The first GPU's name from ``nvidia-smi``; None when there is no driver or no GPU."""
+def gpu_info(which: Callable[[str], str | None] = shutil.which) -> tuple[str | None, str | None]:
+    """(name, driver version) of the first GPU from ``nvidia-smi``; (None, None) without one."""
     exe = which("nvidia-smi")
     if exe is None:
-        return None
+        return None, None
     try:
         result = subprocess.run(
             [exe, "--query-gpu=name,driver_version", "--format=csv,noheader"],
@@ -89,9 +94,12 @@ def gpu_name(which: Callable[[str], str | None] = shutil.which) -> str | None:
         )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
         logger.warning("nvidia-smi failed", error=type(error).__name__)
-        return None
+        return None, None
     first = result.stdout.strip().splitlines()
-    return first[0].strip() if first else None
+    if not first:
+        return None, None
+    name, _, driver = first[0].partition(",")
+    return name.strip() or None, driver.strip() or None
 
 
 def preflight(
@@ -99,17 +107,25 @@ def preflight(
     preference: str,
     which: Callable[[str], str | None] = shutil.which,
 ) -> Preflight:
-    from estudio.media.ffmpeg import choose_encoder, ffmpeg_exe
+    """Which encoder this host uses and why, logged once: a real NVENC probe encode decides."""
+    from estudio.media.ffmpeg import encoder_choice, ffmpeg_exe
 
     ffmpeg = ffmpeg_exe(ffmpeg_override)
-    gpu = gpu_name(which)
-    encoder = choose_encoder(ffmpeg, preference)
-    if gpu and encoder != "h264_nvenc":
+    gpu, driver = gpu_info(which)
+    choice = encoder_choice(ffmpeg, preference)
+    reason = choice.reason
+    if gpu is None and choice.encoder != "h264_nvenc":
+        reason = f"no GPU visible (nvidia-smi); {reason}"
+    if gpu and choice.encoder != "h264_nvenc":
         logger.warning(
-            "gpu present but nvenc unusable (NVIDIA_DRIVER_CAPABILITIES needs video)", gpu=gpu
+            "gpu present but nvenc unusable: check NVIDIA_DRIVER_CAPABILITIES (video) and the "
+            f"driver (imageio-ffmpeg {IMAGEIO_FFMPEG_PIN} needs {NVENC_MIN_DRIVER} or newer)",
+            gpu=gpu,
+            driver=driver,
+            reason=reason,
         )
-    logger.info("preflight", gpu=gpu, encoder=encoder)
-    return Preflight(gpu=gpu, encoder=encoder)
+    logger.info("preflight", gpu=gpu, driver=driver, encoder=choice.encoder, reason=reason)
+    return Preflight(gpu=gpu, encoder=choice.encoder, reason=reason, driver=driver)
 
 
 def render_scene(ctx: StageContext, args: RenderSceneArgs) -> dict[str, Any]:
@@ -118,7 +134,8 @@ def render_scene(ctx: StageContext, args: RenderSceneArgs) -> dict[str, Any]:
     found = preflight(ctx.settings.ffmpeg, ctx.settings.encoder)
     ctx.settings = ctx.settings.model_copy(update={"encoder": found.encoder})
     result = render_scene_file(ctx, args.job_id, args.index, args.options.model_dump(mode="json"))
-    return {**result, "encoder": found.encoder, "gpu": found.gpu}
+    # ``encoder`` is what the segment was encoded with (the plan may name one for still scenes).
+    return {"encoder": found.encoder, **result, "gpu": found.gpu}
 
 
 def _cloud_context() -> StageContext:
@@ -138,7 +155,7 @@ def main(
 
             settings = get_settings()
             found = preflight(settings.ffmpeg, settings.encoder)
-            print(json.dumps({"gpu": found.gpu, "encoder": found.encoder}))
+            print(json.dumps(asdict(found)))
             return EXIT_OK
         args = parse_render_scene(values)
         logger.append_keys(job_id=args.job_id, scene=args.index)

@@ -140,6 +140,8 @@ class ScenePlan(Frozen):
     speech_duration_s: float
     transition: Transition = "cut"
     avatar: AvatarId | None = None
+    # libx264 | h264_nvenc | auto (the rendering host picks: NVENC on a GPU host), docs/adr/0007
+    encoder: str = "libx264"
 
     @property
     def end_s(self) -> float:
@@ -155,7 +157,8 @@ class Plan(Frozen):
     width: int
     height: int
     fps: int
-    # Chosen once per job: segments from different encoders do not concatenate with ``-c copy``.
+    # Still scenes' encoder, chosen where the plan runs. Scenes carry their own (ScenePlan.encoder);
+    # segments whose stream parameters differ are conformed before ``-c copy`` (docs/adr/0007).
     encoder: str = "libx264"
     sample_rate: int
     scenes: list[ScenePlan]

@@ -2,12 +2,17 @@
 
 Every scene lasts a whole number of frames, so video segments concatenate without gaps and the
 audio track (placed by sample at each scene's start) cannot drift from the picture.
+
+Each scene names its encoder: still slides the one the plan's host chose (they render beside it,
+in the same kind of process), presenter scenes ``HOST_ENCODER``, so that the GPU host that renders
+them encodes with NVENC and a CPU fallback with libx264 (docs/adr/0007).
 """
 
 from __future__ import annotations
 
 import math
 
+from estudio.media.ffmpeg import HOST_ENCODER
 from estudio.models import Chapter, Deck, Plan, RenderOptions, ScenePlan, Speech
 
 LEAD_IN_S = 0.4  # picture before the voice starts
@@ -34,8 +39,13 @@ def frame_rate(options: RenderOptions) -> int:
 
 
 def make_plan(
-    deck: Deck, speeches: list[Speech], options: RenderOptions, encoder: str = "libx264"
+    deck: Deck,
+    speeches: list[Speech],
+    options: RenderOptions,
+    encoder: str = "libx264",
+    presenter_encoder: str = HOST_ENCODER,
 ) -> Plan:
+    """The timeline. ``encoder`` encodes still scenes; ``presenter_encoder`` the presenter's."""
     if len(speeches) != len(deck.scenes):
         raise ValueError("one speech per scene is required")
     fps = frame_rate(options)
@@ -60,6 +70,7 @@ def make_plan(
                 speech_duration_s=speech.duration_s,
                 transition=options.transition,
                 avatar=options.avatar,
+                encoder=presenter_encoder if options.avatar else encoder,
             )
         )
         title = (scene.title or "").strip()

@@ -8,6 +8,7 @@ import wave
 from pathlib import Path
 
 from estudio.errors import RenderError
+from estudio.media.conform import conform_segments, require_one_config
 from estudio.media.ffmpeg import run_ffmpeg_to
 from estudio.media.probe import mp4_duration_s
 from estudio.models import Chapter
@@ -79,10 +80,13 @@ def assemble_video(
     chapters: list[Chapter] | None = None,
     title: str | None = None,
     timeout_s: float = 600,
+    fps: int | None = None,
 ) -> None:
     """Concatenate ``segments`` (same encode args, video only) with ``-c:v copy``, mux
     ``audio_wav`` as AAC, add chapters/title, faststart; written to a temp name, then renamed.
 
+    With ``fps``, segments whose stream parameters differ (encoded by different hosts) are
+    conformed first (``estudio.media.conform``); without it they must already match.
     Raises ``RenderError`` when the audio and the video lengths differ by more than 0.1 s.
     """
     if not segments:
@@ -97,6 +101,10 @@ def assemble_video(
         raise RenderError(f"audio lasts {audio_s:.3f} s but the segments {video_s:.3f} s")
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="estudio-asm-") as tmp:
+        if fps is not None:
+            segments = conform_segments(segments, fps, ffmpeg, Path(tmp), timeout_s)
+        else:
+            require_one_config(segments)
         listing = Path(tmp) / "segments.ffconcat"
         listing.write_text(_concat_list(segments), encoding="utf-8")
         meta = Path(tmp) / "metadata.txt"

@@ -2,7 +2,10 @@
 
 Every video segment (still slides and avatar scenes alike) is encoded with
 ``video_encode_args`` (or ``still_encode_args``, which only adds an x264 tune that keeps the
-stream parameters) so that the assembler can concatenate segments with ``-c copy``.
+stream parameters) so that the assembler can concatenate segments with ``-c copy``. Each host
+picks its encoder (``encoder_choice``: NVENC when a real probe encode works, else libx264);
+segments from different encoders differ in their parameter sets, which the assembler checks and
+conforms (docs/adr/0007).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from estudio.errors import RenderError, StageTimeout, ToolMissing
@@ -17,10 +21,26 @@ from estudio.observability import logger
 from estudio.sandbox import bounded
 
 ENCODERS = ("libx264", "h264_nvenc")
+HOST_ENCODER = "auto"  # in a plan: the host that renders the scene picks (``scene_encoder``)
+FALLBACK_ENCODER = "libx264"  # every host has it; what segments are conformed to
 GOP_SECONDS = 2  # a keyframe every 2 s: cheap seeking, small cost on still content
 STDERR_TAIL_LINES = 8
 
 _BASE_ARGS = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+NVENC_PROBE_TIMEOUT_S = 30
+NVENC_PROBE_ARGS = [
+    "-f",
+    "lavfi",
+    "-i",
+    "color=c=black:s=256x256:r=25",
+    "-frames:v",
+    "2",
+    "-c:v",
+    "h264_nvenc",
+    "-f",
+    "null",
+    "-",
+]
 
 
 def ffmpeg_exe(override: str | None = None) -> str:
@@ -86,29 +106,6 @@ def run_ffmpeg(
         raise RenderError(f"ffmpeg failed: {reason}", returncode=proc.returncode)
 
 
-@functools.cache
-def _nvenc_works(ffmpeg: str) -> bool:
-    args = [
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=black:s=256x256:r=25",
-        "-frames:v",
-        "2",
-        "-c:v",
-        "h264_nvenc",
-        "-f",
-        "null",
-        "-",
-    ]
-    try:
-        run_ffmpeg(args, ffmpeg, timeout_s=30)
-    except (RenderError, StageTimeout) as e:
-        logger.info("nvenc unavailable", reason=e.message[:200])
-        return False
-    return True
-
-
 def run_ffmpeg_to(out: Path, args: list[str], ffmpeg: str, timeout_s: float = 600) -> None:
     """``run_ffmpeg`` with ``args`` followed by an output written atomically: to a hidden name
     beside ``out``, renamed once complete, removed on failure."""
@@ -121,15 +118,82 @@ def run_ffmpeg_to(out: Path, args: list[str], ffmpeg: str, timeout_s: float = 60
     tmp_out.replace(out)
 
 
-def choose_encoder(ffmpeg: str, preference: str = "auto") -> str:
-    """``libx264`` or ``h264_nvenc``. "auto" probes a real tiny NVENC encode (cached per binary)."""
+@dataclass(frozen=True)
+class EncoderChoice:
+    """The H.264 encoder this host uses, and why (the render container logs both)."""
+
+    encoder: str  # one of ENCODERS
+    reason: str
+
+
+def _nvenc_reason(stderr: bytes) -> str:
+    """The line of a failed NVENC open that says why ("Cannot load libcuda.so.1", "The minimum
+    required Nvidia driver for nvenc is ...", "No capable devices found"), else the last line."""
+    lines = [
+        line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()
+    ]
+    for line in lines:
+        if line.startswith("[h264_nvenc"):
+            return line.split("]", 1)[-1].strip()
+    return lines[-1] if lines else "no output"
+
+
+@functools.cache
+def nvenc_probe(ffmpeg: str) -> EncoderChoice:
+    """A real two-frame NVENC encode into the null muxer (cached per binary): ``h264_nvenc`` when
+    it works, else ``libx264`` with ffmpeg's own reason. Never raises."""
+    argv = [ffmpeg, *_BASE_ARGS, *NVENC_PROBE_ARGS]
+    try:
+        proc = subprocess.run(
+            bounded(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=NVENC_PROBE_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return EncoderChoice(FALLBACK_ENCODER, f"nvenc probe ran past {NVENC_PROBE_TIMEOUT_S:g} s")
+    except OSError as e:
+        return EncoderChoice(FALLBACK_ENCODER, f"cannot run ffmpeg for the nvenc probe: {e}")
+    if proc.returncode == 0:
+        return EncoderChoice("h264_nvenc", "nvenc probe encoded 2 frames")
+    reason = f"nvenc probe failed: {_nvenc_reason(proc.stderr)[:200]}"
+    logger.info("nvenc unavailable", reason=reason)
+    return EncoderChoice(FALLBACK_ENCODER, reason)
+
+
+def encoder_choice(ffmpeg: str, preference: str = "auto") -> EncoderChoice:
+    """What this host encodes with: ``preference`` when it names an encoder, else the probe's."""
     if preference in ENCODERS:
-        return preference
+        return EncoderChoice(preference, f"set by ESTUDIO_ENCODER={preference}")
     if preference != "auto":
         raise RenderError(f"unknown encoder preference: {preference}")
-    encoder = "h264_nvenc" if _nvenc_works(ffmpeg) else "libx264"
+    return nvenc_probe(ffmpeg)
+
+
+def choose_encoder(ffmpeg: str, preference: str = "auto") -> str:
+    """``libx264`` or ``h264_nvenc``. "auto" probes a real tiny NVENC encode (cached per binary)."""
+    encoder = encoder_choice(ffmpeg, preference).encoder
     logger.debug("encoder chosen", encoder=encoder)
     return encoder
+
+
+def scene_encoder(planned: str, host: str) -> str:
+    """The encoder a scene is encoded with on a host whose own choice is ``host``.
+
+    ``planned`` is the plan's word for the scene: ``HOST_ENCODER`` lets the rendering host decide
+    (presenter scenes: NVENC on a GPU host, libx264 on a CPU fallback); a named encoder is kept,
+    except ``h264_nvenc`` on a host without it, which falls back to ``libx264``. The assembler
+    conforms any segment whose stream parameters then differ (``estudio.media.streams``).
+    """
+    if planned == HOST_ENCODER:
+        return host
+    if planned not in ENCODERS:
+        raise RenderError(f"unknown encoder: {planned}")
+    if planned == "h264_nvenc" and host != "h264_nvenc":
+        return FALLBACK_ENCODER
+    return planned
 
 
 def video_encode_args(encoder: str, fps: int) -> list[str]:

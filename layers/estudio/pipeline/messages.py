@@ -88,6 +88,7 @@ class SegmentResult(Message):
     index: int
     key: str
     reused: bool = False
+    encoder: str = ""  # what this host encoded the segment with
 
 
 class NarrationResult(Message):

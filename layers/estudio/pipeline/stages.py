@@ -231,13 +231,14 @@ def _scene_subtitles(speech: Speech, scene: ScenePlan, width: int, height: int) 
 def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
     """One scene's video-only segment. Identical segments (same picture, length, captions and
     encoder) are rendered once and reused, within a job and across re-renders."""
+    from estudio.media.ffmpeg import scene_encoder
     from estudio.media.render import render_still_segment
 
     timeline = _load(ctx, keys.plan(msg.job_id), Plan)
     scene = timeline.scenes[msg.index]
     speech = _load(ctx, keys.speech_model(msg.job_id, msg.index), Speech)
-    ffmpeg, _ = _ffmpeg(ctx)
-    encoder = timeline.encoder  # the job's one encoder, whichever machine renders this scene
+    ffmpeg, host_encoder = _ffmpeg(ctx)
+    encoder = scene_encoder(scene.encoder, host_encoder)  # presenter scenes: this host's choice
     target = keys.segment(msg.job_id, msg.index)
     ass = ""
     if msg.options.subtitles == "burn" and speech.words:
@@ -300,8 +301,20 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
                 )
                 ctx.blobs.put_file(cached, out, "video/mp4")
         ctx.blobs.put_file(target, out, "video/mp4")
+    info = json.dumps({"encoder": encoder}).encode()
+    ctx.blobs.put_bytes(keys.segment_info(msg.job_id, msg.index), info, "application/json")
     ctx.item_done(msg.job_id, "render", msg.index, len(timeline.scenes))
-    return SegmentResult(index=msg.index, key=target, reused=reused)
+    return SegmentResult(index=msg.index, key=target, reused=reused, encoder=encoder)
+
+
+def _encoders(ctx: StageContext, job_id: str, timeline: Plan) -> str:
+    """The encoders that made the job's segments, as each render recorded ("a,b" when mixed)."""
+    used = set()
+    for scene in timeline.scenes:
+        key = keys.segment_info(job_id, scene.index)
+        info = json.loads(ctx.blobs.get_bytes(key)) if ctx.blobs.exists(key) else {}
+        used.add(str(info.get("encoder") or timeline.encoder))
+    return ",".join(sorted(used)) or timeline.encoder
 
 
 def _fades(scene: ScenePlan, count: int) -> tuple[float, float]:
@@ -366,6 +379,7 @@ def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
             chapters=timeline.chapters,
             title=deck.title,
             timeout_s=ctx.settings.limits.stage_timeout_s,
+            fps=timeline.fps,
         )
         ctx.progress(msg.job_id, "assemble", len(timeline.scenes) + 1, len(timeline.scenes) + 2)
         ctx.blobs.put_file(keys.output(msg.job_id, "video.mp4"), video, "video/mp4")
@@ -418,7 +432,7 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
         height=timeline.height,
         fps=timeline.fps,
         video_codec="h264",
-        encoder=timeline.encoder,
+        encoder=_encoders(ctx, msg.job_id, timeline),
         subtitles=msg.options.subtitles,
         avatar=msg.options.avatar,
         scenes=[
