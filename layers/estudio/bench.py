@@ -164,7 +164,7 @@ def main() -> int:
             stats = bench_avatar(seconds=10.0, width=1920, height=1080, fps=25)
             print(
                 f"presenter 1080p25: {stats.fps:.1f} frames/s, {stats.fps / 25:.2f}x real time "
-                f"({stats.backend}, {stats.encoder})"
+                f"(numpy, {stats.encoder})"
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -8,7 +8,6 @@ from estudio.avatar.render import (
     Rect,
     presenter_box,
     render_avatar_segment,
-    select_backend,
 )
 from estudio.avatar.timeline import FrameState, MouthPose, Timeline, build_timeline
 
@@ -26,6 +25,5 @@ __all__ = [
     "list_avatars",
     "presenter_box",
     "render_avatar_segment",
-    "select_backend",
     "synthetic_visemes",
 ]

@@ -48,7 +48,7 @@ def _slide(path: Path, width: int, height: int) -> None:
 def bench_avatar(seconds: float, width: int, height: int, fps: int) -> AvatarRenderStats:
     """Render ``seconds`` of a talking ``ana`` (pip-right) at ``width`` x ``height`` and time it.
 
-    Uses the default ffmpeg and encoder choice and the automatic backend; ``fps`` and
+    Uses the default ffmpeg and encoder choice; ``fps`` and
     ``realtime_ratio`` of the result are the figures to report.
     """
     from estudio.media.ffmpeg import choose_encoder, ffmpeg_exe

@@ -893,7 +893,6 @@ def render_photo_segment(
         frames=frames_n,
         seconds=round(seconds, 3),
         fps=round(frames_n / seconds, 2) if seconds > 0 else math.inf,
-        backend="numpy",
         encoder=encoder,
         target_fps=fps,
         distinct_frames=squares.drawn,

@@ -62,7 +62,7 @@ def _render_and_measure(
     video = tmp / "scene.mp4"
     duration = speech_s + 2 * OFFSET
     stats = render_avatar_segment(
-        slide, video, visemes, OFFSET, duration, FPS, AVATAR, LAYOUT, ffmpeg, "libx264", "cpu"
+        slide, video, visemes, OFFSET, duration, FPS, AVATAR, LAYOUT, ffmpeg, "libx264"
     )
     # the mouth's neighbourhood in the frame, wide enough for the head's sway and breathing
     box = presenter_box(W, H, LAYOUT)

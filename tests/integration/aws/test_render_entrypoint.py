@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import json
+import logging
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -13,6 +15,7 @@ import pytest
 from estudio.adapters.local import FolderBlobStore, SqliteItemStore
 from estudio.jobs import JobRepository
 from estudio.models import Plan, RenderOptions, ScenePlan, Speech
+from estudio.observability import logger
 from estudio.pipeline import keys
 from estudio.pipeline.context import StageContext
 from estudio.settings import Settings
@@ -51,14 +54,73 @@ def test_given_a_bad_command_line_when_run_then_exit_2_and_a_json_error(
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "invalid_options"
 
 
-def test_given_no_gpu_when_preflight_runs_then_it_falls_back_to_libx264(
+def test_given_no_gpu_when_preflight_runs_then_it_falls_back_to_libx264_and_says_why(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # Given a host where nvidia-smi is absent (and, on this machine, libcuda too)
     entry = _entrypoint()
+
+    # When the preflight runs
     found = entry.preflight(None, "auto", which=lambda name: None)
-    assert found == entry.Preflight(gpu=None, encoder="libx264")
+
+    # Then it picks libx264 and the reason names both the missing GPU and ffmpeg's own words
+    assert (found.gpu, found.driver, found.encoder) == (None, None, "libx264")
+    assert found.reason.startswith("no GPU visible (nvidia-smi); nvenc probe failed: ")
     assert entry.main(["preflight"]) == 0
-    assert json.loads(capsys.readouterr().out)["encoder"] in ("libx264", "h264_nvenc")
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["encoder"] in ("libx264", "h264_nvenc") and printed["reason"]
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_given_a_gpu_without_nvenc_when_preflight_runs_then_libx264_with_the_driver_logged(
+    tmp_path: Path,
+) -> None:
+    # Given an nvidia-smi that reports a GPU and its driver, and an ffmpeg whose NVENC fails
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text("#!/bin/sh\necho 'Tesla T4, 550.54.15'\n")
+    smi.chmod(0o755)
+    entry = _entrypoint()
+    records = _Records()
+    logger.addHandler(records)
+
+    # When the preflight runs
+    try:
+        found = entry.preflight(None, "auto", which=lambda name: str(smi))
+    finally:
+        logger.removeHandler(records)
+
+    # Then the GPU and driver are reported, and the fallback is libx264 for ffmpeg's reason
+    assert (found.gpu, found.driver, found.encoder) == ("Tesla T4", "550.54.15", "libx264")
+    assert found.reason.startswith("nvenc probe failed: ")
+    warning = next(m for m in records.messages if m.startswith("gpu present but nvenc unusable"))
+    assert entry.NVENC_MIN_DRIVER in warning and "preflight" in records.messages
+
+
+def test_given_the_pinned_ffmpeg_then_its_nvenc_driver_floor_is_the_documented_one() -> None:
+    # Given the imageio-ffmpeg pin and the driver floor the container and docs state
+    entry = _entrypoint()
+    root = ENTRYPOINT.parents[2]
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'"imageio-ffmpeg=={entry.IMAGEIO_FFMPEG_PIN}"' in pyproject
+    assert importlib.metadata.version("imageio-ffmpeg") == entry.IMAGEIO_FFMPEG_PIN
+
+    # Then the bundled ffmpeg's nvenc states that driver next to its NVENC library name
+    from estudio.media.ffmpeg import ffmpeg_exe
+
+    binary = Path(ffmpeg_exe()).read_bytes()
+    at = binary.find(b"libnvidia-encode.so.1")
+    assert at > 0 and b"\0" + entry.NVENC_MIN_DRIVER.encode() + b"\0" in binary[at : at + 256]
+    assert b"The minimum required Nvidia driver for nvenc is %s or newer" in binary
+    deploy = (root / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert entry.NVENC_MIN_DRIVER in deploy and entry.IMAGEIO_FFMPEG_PIN in deploy
 
 
 @pytest.mark.slow

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -10,13 +7,11 @@ from PIL import Image
 from estudio.avatar.render import (
     LAYOUTS,
     build_stage,
-    cuda_available,
     frame_keys,
     presenter_box,
-    select_backend,
 )
 from estudio.avatar.timeline import build_timeline
-from estudio.errors import InvalidOptions, RenderError
+from estudio.errors import InvalidOptions
 from estudio.models import PRESETS, VisemeEvent
 
 
@@ -76,27 +71,3 @@ def test_given_a_timeline_when_keyed_then_silence_repeats_keys_and_speech_change
     talking = len(set(keys[50:65]))
     assert idle < 15  # the idle head moves slowly: few distinct drawings
     assert talking >= 8  # speech changes the mouth almost every frame
-
-
-def test_given_backends_when_selected_then_cpu_is_numpy_and_auto_follows_the_gpu() -> None:
-    assert select_backend("cpu") == "numpy"
-    assert select_backend("numpy") == "numpy"
-    assert select_backend("auto") == ("cuda" if cuda_available() else "numpy")
-    with pytest.raises(InvalidOptions):
-        select_backend("opencl")
-
-
-@pytest.mark.skipif(cuda_available(), reason="a GPU is present here")
-def test_given_no_gpu_when_cuda_is_forced_then_render_error() -> None:
-    with pytest.raises(RenderError):
-        select_backend("cuda")
-
-
-def test_given_the_avatar_package_when_imported_then_torch_is_not_loaded() -> None:
-    code = (
-        "import sys, estudio.avatar, estudio.avatar.render as r; r.select_backend('auto');"
-        "print('torch' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    expected = "True" if cuda_available() else "False"
-    assert out.stdout.strip() == expected
