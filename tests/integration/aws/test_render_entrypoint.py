@@ -174,3 +174,94 @@ def test_given_a_planned_scene_when_rendered_then_the_segment_is_stored(
     assert (result["key"], result["encoder"]) == (keys.segment(job_id, 0), "libx264")
     assert blobs.get_bytes(keys.segment(job_id, 0))[4:8] == b"ftyp"
     assert jobs.get(job_id).items_done == {"render": [0]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("planned", ["auto", "h264_nvenc"])
+def test_given_a_presenter_scene_on_a_host_without_nvenc_when_rendered_then_libx264_is_recorded(
+    planned: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a presenter scene whose plan leaves the encoder to the host (or asks for NVENC),
+    # rendered by the container with ESTUDIO_ENCODER=auto, as on Batch, on this GPU-less machine
+    from PIL import Image
+
+    from estudio.pipeline.stages import _encoders
+
+    blobs = FolderBlobStore(tmp_path / "blobs")
+    jobs = JobRepository(SqliteItemStore(tmp_path / "state.db"))
+    job_id = "job-render-0002"
+    options = RenderOptions(avatar="ana")
+    jobs.create(job_id, "acme", keys.deck(job_id), "deck.pptx", options)
+    image = tmp_path / "slide.png"
+    Image.new("RGB", (320, 180), (20, 90, 160)).save(image)
+    blobs.put_file(keys.slide_image(job_id, 1), image)
+    scene = ScenePlan(
+        index=0,
+        slide_number=1,
+        start_s=0.0,
+        duration_s=1.0,
+        speech_offset_s=0.0,
+        speech_duration_s=0.0,
+        avatar="ana",
+        encoder=planned,
+    )
+    plan = Plan(width=320, height=180, fps=25, sample_rate=22050, scenes=[scene])
+    blobs.put_bytes(keys.plan(job_id), plan.model_dump_json().encode())
+    speech = Speech(
+        voice="none", language="pt-BR", written="", spoken="", duration_s=0.0, sample_rate=0
+    )
+    blobs.put_bytes(keys.speech_model(job_id, 0), speech.model_dump_json().encode())
+    settings = Settings(data=tmp_path, encoder="auto")
+
+    # When the container renders it
+    code = _entrypoint().main(
+        [
+            "render-scene",
+            "--job-id",
+            job_id,
+            "--index",
+            "0",
+            "--options",
+            options.model_dump_json(),
+        ],
+        context_factory=lambda: StageContext(blobs=blobs, jobs=jobs, settings=settings),
+    )
+
+    # Then it encodes with libx264 instead of failing, and records it for the manifest
+    assert code == 0, capsys.readouterr()
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["encoder"] == "libx264" and result["gpu"] is None
+    assert json.loads(blobs.get_bytes(keys.segment_info(job_id, 0))) == {"encoder": "libx264"}
+    ctx = StageContext(blobs=blobs, jobs=jobs, settings=settings)
+    assert _encoders(ctx, job_id, plan) == "libx264"
+
+
+def test_given_segments_recorded_by_different_hosts_then_the_manifest_names_both(
+    tmp_path: Path,
+) -> None:
+    from estudio.pipeline.stages import _encoders
+
+    blobs = FolderBlobStore(tmp_path / "blobs")
+    ctx = StageContext(
+        blobs=blobs, jobs=JobRepository(SqliteItemStore(tmp_path / "s.db")), settings=Settings()
+    )
+    scenes = [
+        ScenePlan(
+            index=i,
+            slide_number=i + 1,
+            start_s=float(i),
+            duration_s=1.0,
+            speech_offset_s=0.0,
+            speech_duration_s=0.0,
+            avatar="ana",
+            encoder="auto",
+        )
+        for i in range(3)
+    ]
+    plan = Plan(width=320, height=180, fps=25, sample_rate=22050, scenes=scenes)
+    for i, encoder in enumerate(["h264_nvenc", "libx264", "h264_nvenc"]):
+        info = json.dumps({"encoder": encoder}).encode()
+        blobs.put_bytes(keys.segment_info("job-mixed-0001", i), info)
+
+    assert _encoders(ctx, "job-mixed-0001", plan) == "h264_nvenc,libx264"
+    assert _encoders(ctx, "job-none-00001", plan) == "libx264"  # before segments recorded it
