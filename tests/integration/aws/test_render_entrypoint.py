@@ -15,7 +15,7 @@ import pytest
 from estudio.adapters.local import FolderBlobStore, SqliteItemStore
 from estudio.jobs import JobRepository
 from estudio.models import Plan, RenderOptions, ScenePlan, Speech
-from estudio.observability import logger
+from estudio.observability import SERVICE
 from estudio.pipeline import keys
 from estudio.pipeline.context import StageContext
 from estudio.settings import Settings
@@ -89,13 +89,14 @@ def test_given_a_gpu_without_nvenc_when_preflight_runs_then_libx264_with_the_dri
     smi.chmod(0o755)
     entry = _entrypoint()
     records = _Records()
-    logger.addHandler(records)
+    std = logging.getLogger(SERVICE)  # the standard logger under estudio's Powertools logger
+    std.addHandler(records)
 
     # When the preflight runs
     try:
         found = entry.preflight(None, "auto", which=lambda name: str(smi))
     finally:
-        logger.removeHandler(records)
+        std.removeHandler(records)
 
     # Then the GPU and driver are reported, and the fallback is libx264 for ffmpeg's reason
     assert (found.gpu, found.driver, found.encoder) == ("Tesla T4", "550.54.15", "libx264")
