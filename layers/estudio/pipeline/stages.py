@@ -309,10 +309,14 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
 
 def _encoders(ctx: StageContext, job_id: str, timeline: Plan) -> str:
     """The encoders that made the job's segments, as each render recorded ("a,b" when mixed)."""
-    used = set()
+    from estudio.errors import NotFound
+
+    used: set[str] = set()
     for scene in timeline.scenes:
-        key = keys.segment_info(job_id, scene.index)
-        info = json.loads(ctx.blobs.get_bytes(key)) if ctx.blobs.exists(key) else {}
+        try:
+            info = json.loads(ctx.blobs.get_bytes(keys.segment_info(job_id, scene.index)))
+        except NotFound:  # rendered before segments recorded their encoder
+            info = {}
         used.add(str(info.get("encoder") or timeline.encoder))
     return ",".join(sorted(used)) or timeline.encoder
 
