@@ -151,6 +151,34 @@ def test_given_segments_from_different_encoders_when_assembled_then_the_odd_one_
     )
 
 
+def test_given_mismatched_segments_when_copied_naively_then_the_join_is_not_sound(
+    ffmpeg: str, tmp_path: Path
+) -> None:
+    """Why the assembler conforms (docs/adr/0007), as the pinned ffmpeg behaves: re-check the ADR
+    if this starts failing after an ffmpeg change."""
+    # Given 25 + 25 frames from two encoders' parameter sets
+    first = tmp_path / "first.mp4"
+    render_still_segment(_image(tmp_path / "red.png", RED), first, 1.0, FPS, "libx264", ffmpeg)
+    second = tmp_path / "second.mp4"
+    _foreign_segment(_image(tmp_path / "blue.png", BLUE), second, 25, ffmpeg)
+    listing = tmp_path / "list.ffconcat"
+    listing.write_text(f"ffconcat version 1.0\nfile '{first}'\nfile '{second}'\n")
+
+    # When they are joined with the concat demuxer and -c copy, unchecked
+    naive = tmp_path / "naive.mp4"
+    concat = ["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-f", "mp4"]
+    run_ffmpeg_to(naive, concat, ffmpeg)
+
+    # Then the track keeps the first segment's configuration, the second's SPS rides in-band,
+    # and the frame count is wrong
+    foreign = video_stream_config(second).decoder_config
+    sps = foreign[8 : 8 + int.from_bytes(foreign[6:8], "big")]
+    assert video_stream_config(naive) == video_stream_config(first)
+    assert sps in naive.read_bytes()
+    frames, _ = _frames(naive, ffmpeg)
+    assert len(frames) == 52  # not 50: docs/adr/0007
+
+
 def test_given_mismatched_segments_without_a_frame_rate_when_assembled_then_refused(
     ffmpeg: str, tmp_path: Path
 ) -> None:
