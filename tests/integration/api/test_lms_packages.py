@@ -68,9 +68,7 @@ def test_given_no_scorm_package_then_the_quiz_is_not_handed_to_the_render(
 def test_given_an_unknown_package_then_422(env: Env, deck_bytes: bytes) -> None:
     client = env.client("acme")
     project = new_project_with_deck(client, deck_bytes)
-    response = client.post(
-        f"/v1/projects/{project['id']}/renders", json={"packages": ["xapi"]}
-    )
+    response = client.post(f"/v1/projects/{project['id']}/renders", json={"packages": ["xapi"]})
     assert response.status_code == 422
 
 

@@ -26,10 +26,16 @@ FILES = ("index.html", "player.js", "course.js", "video.mp4", "subtitles.vtt")
 # and adlcp_rootv1p2.xsd / imscp_rootv1p1p2.xsd, match ADL's own distributions byte for byte;
 # see docs/adr/0009-scorm-packages.md for the provenance of each.
 PUBLISHED = {
-    "scorm12/adlcp_rootv1p2.xsd": "166397a1f52585caac857228cf2b10085a5d07c0612a3d55cb3ed108ce8b028a",
+    "scorm12/adlcp_rootv1p2.xsd": (
+        "166397a1f52585caac857228cf2b10085a5d07c0612a3d55cb3ed108ce8b028a"
+    ),
     "scorm12/ims_xml.xsd": "1b3a43ddef4fa814a6dce69c4dbbfc25e00e0edc76a0cccfec7ed0a59c6a37b0",
-    "scorm12/imscp_rootv1p1p2.xsd": "e45606348d7f517874d70ec102796526a63a85e54a4a1db5e6a5944449674d31",
-    "scorm12/imsmd_rootv1p2p1.xsd": "83879be70d6bdff1d8788d4efcb12d51380de1b242f1a2a16e271a040dce8a5d",
+    "scorm12/imscp_rootv1p1p2.xsd": (
+        "e45606348d7f517874d70ec102796526a63a85e54a4a1db5e6a5944449674d31"
+    ),
+    "scorm12/imsmd_rootv1p2p1.xsd": (
+        "83879be70d6bdff1d8788d4efcb12d51380de1b242f1a2a16e271a040dce8a5d"
+    ),
     "scorm2004/XMLSchema.dtd": "a5e98f4f28d11c58f132ee771350f41930a10a5d22acc280e0ce8501e5603bbe",
     "scorm2004/adlcp_v1p3.xsd": "87cefec31b160a1ecc9ffd1475bee6cb0e2d71b2bcd76ba1a08df0ac90cf8f7d",
     "scorm2004/adlnav_v1p3.xsd": "1fc2678e9acaee07ba8b0da93caa5f52da5167f2999c4adbd0a4ad74c15c8bfb",
@@ -46,7 +52,9 @@ PUBLISHED = {
     "scorm2004/imsss_v1p0delivery.xsd": (
         "58d4f343e3302e2986a641b066a3f0b30bd895b62d358a184cb5c3455427392c"
     ),
-    "scorm2004/imsss_v1p0limit.xsd": "debda0a7fe2a1ce6e063383c4efc9fbd5f2341355c85d66062742657be2418a9",
+    "scorm2004/imsss_v1p0limit.xsd": (
+        "debda0a7fe2a1ce6e063383c4efc9fbd5f2341355c85d66062742657be2418a9"
+    ),
     "scorm2004/imsss_v1p0objective.xsd": (
         "776e091df47e934432c78703e552482e83165f75c9bf89c6320ee035ecd7ae69"
     ),
@@ -59,7 +67,9 @@ PUBLISHED = {
     "scorm2004/imsss_v1p0seqrule.xsd": (
         "b8fbd362e2408d318ae97cc70a7d3a8a536db29150b7ef7b355f394d06027023"
     ),
-    "scorm2004/imsss_v1p0util.xsd": "b7234f3f62ede3f8dc6cd35053805ad021b4642b54f34b7960945981be95a438",
+    "scorm2004/imsss_v1p0util.xsd": (
+        "b7234f3f62ede3f8dc6cd35053805ad021b4642b54f34b7960945981be95a438"
+    ),
     "scorm2004/xml.xsd": "95907dad3dea7debdd26bddeab77e3946b95370329994beefa74253be105c3e2",
 }
 

@@ -14,8 +14,16 @@ from estudio.lms.quiz import answer_digest, parse_quiz, player_quiz, score_perce
 QUIZ: dict[str, Any] = {
     "pass_percent": 70,
     "questions": [
-        {"text": "Qual NR trata de eletricidade?", "choices": ["NR-6", "NR-10", "NR-35"], "answer": 1},
-        {"text": "Antes de intervir:", "choices": ["Energizar", "Desenergizar e bloquear"], "answer": 1},
+        {
+            "text": "Qual NR trata de eletricidade?",
+            "choices": ["NR-6", "NR-10", "NR-35"],
+            "answer": 1,
+        },
+        {
+            "text": "Antes de intervir:",
+            "choices": ["Energizar", "Desenergizar e bloquear"],
+            "answer": 1,
+        },
         {"text": "Reciclagem a cada:", "choices": ["2 anos", "10 anos"], "answer": 0},
     ],
 }
