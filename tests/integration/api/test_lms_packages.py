@@ -4,6 +4,7 @@ package zips among the render's outputs with download links."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from estudio.pipeline import keys
@@ -89,3 +90,21 @@ def test_given_a_finished_render_with_packages_then_each_zip_has_a_download_link
     assert [o["name"] for o in outputs] == names
     link = next(o["url"] for o in outputs if o["name"] == "scorm12.zip")
     assert client.get(link).content == b"scorm12.zip"
+
+
+def test_given_a_sidecar_with_packages_when_dropped_then_the_render_builds_them(
+    env: Env, deck_bytes: bytes, tmp_path: Path
+) -> None:
+    from estudio.dropbox import DropFolder
+
+    root = tmp_path / "drop"
+    (root / "acme").mkdir(parents=True)
+    (root / "acme" / "nr10.pptx").write_bytes(deck_bytes)
+    sidecar = {"preset": "720p", "packages": ["storyboard", "scorm12"], "completion_percent": 75}
+    (root / "acme" / "nr10.json").write_text(json.dumps(sidecar))
+    drop = DropFolder(root, env.app.state.services, settle_s=1.0)
+    drop.scan(now=0.0)
+    [job_id] = drop.scan(now=2.0)
+    options = env.app.state.services.jobs.get(job_id).options
+    assert options.packages == ("scorm12", "storyboard")
+    assert options.completion_percent == 75
