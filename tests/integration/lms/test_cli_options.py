@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from estudio.cli import EXIT_INPUT, main
 from tests.integration.lms.rendering import EXAMPLE, QUIZ
+
+
+@pytest.fixture(autouse=True)
+def _keep_logging() -> Iterator[None]:
+    """``main`` quiets the product's logger for the terminal; give other tests theirs back."""
+    from estudio.observability import logger
+
+    level, variable = logger.log_level, os.environ.get("POWERTOOLS_LOG_LEVEL")
+    yield
+    logger.setLevel(level)
+    if variable is None:
+        os.environ.pop("POWERTOOLS_LOG_LEVEL", None)
+    else:
+        os.environ["POWERTOOLS_LOG_LEVEL"] = variable
 
 
 def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, *options: str) -> tuple[int, dict]:
