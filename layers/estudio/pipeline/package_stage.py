@@ -5,6 +5,7 @@ to this stage, so a render is never "succeeded" with its packages missing."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from estudio.lms.quiz import Quiz, parse_quiz
@@ -64,6 +65,7 @@ def package(ctx: StageContext, msg: JobRef) -> PublishResult:
         return PublishResult(
             manifest_key=manifest_key, outputs=outputs, duration_s=manifest.duration_s
         )
+    started = time.perf_counter()
     ctx.jobs.start_stage(job_id, "package")
     if ctx.on_progress:
         ctx.on_progress("package", 0, len(kinds))
@@ -114,12 +116,10 @@ def package(ctx: StageContext, msg: JobRef) -> PublishResult:
             if ctx.on_progress:
                 ctx.on_progress("package", done, len(kinds))
     # The manifest names every output, packages included; it is rewritten last.
-    job = ctx.jobs.get(job_id)
+    spent = {**ctx.jobs.get(job_id).stage_seconds}
+    spent["package"] = round(time.perf_counter() - started, 3)
     final = manifest.model_copy(
-        update={
-            "outputs": {name: name for name in outputs},
-            "stage_seconds": job.stage_seconds,
-        }
+        update={"outputs": {name: name for name in outputs}, "stage_seconds": spent}
     )
     ctx.blobs.put_bytes(manifest_key, final.model_dump_json(indent=2).encode(), "application/json")
     ctx.jobs.succeed(job_id, outputs, manifest.duration_s)

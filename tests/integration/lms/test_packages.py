@@ -51,7 +51,20 @@ def test_the_render_lists_the_three_packages_in_its_outputs_and_manifest(
         assert summary["outputs"][name] == str(out / name)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert list(manifest["outputs"])[-3:] == zips
+    assert manifest["stage_seconds"]["package"] > 0
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "staging leftovers"
+
+
+def test_the_job_succeeds_only_once_its_packages_are_stored(rendered: Rendered) -> None:
+    from estudio.jobs import JobStatus
+    from estudio.local import local_context
+    from estudio.settings import Settings
+
+    out, summary = rendered
+    job = local_context(Settings(data=out.parent / "data")).jobs.get(summary["job_id"])
+    assert job.status == JobStatus.SUCCEEDED and job.progress == 100
+    assert {"scorm12.zip", "scorm2004.zip", "storyboard.zip"} <= set(job.outputs)
+    assert "package" in job.stage_seconds
 
 
 @pytest.mark.parametrize("version", ["scorm12", "scorm2004"])
