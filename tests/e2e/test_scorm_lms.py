@@ -220,6 +220,16 @@ def test_scorm12_completes_scores_passes_and_finishes(browser: Any, site: tuple[
     assert core["exit"] == ""
     saved = json.loads(data["suspend_data"])
     assert saved["w"] == [[0, pytest.approx(duration, abs=0.2)]] and saved["p"] == 1
+    journal = [data["interactions"][str(n)] for n in range(len(data["interactions"]))]
+    assert [(i["id"], i["type"], i["result"]) for i in journal] == [
+        ("q1", "choice", "wrong"),
+        ("q2", "choice", "wrong"),
+        ("q3", "choice", "correct"),
+        ("q1", "choice", "correct"),
+        ("q2", "choice", "correct"),
+        ("q3", "choice", "correct"),
+    ]
+    assert [i["student_response"] for i in journal[3:]] == ["abcdefghij"[a] for a in RIGHT]
     calls = course.calls()
     assert calls[0] == "LMSInitialize" and calls[-2:] == ["LMSCommit", "LMSFinish"]
     course.done()
@@ -248,6 +258,10 @@ def test_scorm2004_reports_completion_progress_success_and_scaled_score(
     assert float(data["location"]) > 0
     assert re.fullmatch(r"PT\d+H\d+M\d+(\.\d+)?S", data["session_time"])
     assert data["exit"] == "normal"
+    journal = [data["interactions"][str(n)] for n in range(len(data["interactions"]))]
+    assert [i["result"] for i in journal] == ["incorrect"] * 2 + ["correct"] * 4
+    assert journal[0]["description"] == QUIZ["questions"][0]["text"]
+    assert journal[3]["learner_response"] == f"choice_{RIGHT[0] + 1}"
     assert course.calls()[-2:] == ["Commit", "Terminate"]
     course.done()
 

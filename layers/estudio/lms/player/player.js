@@ -445,8 +445,28 @@
     state.attempts++;
     state.score = score;
     state.passed = score >= course.quiz.pass_percent;
+    journal(chosen, Array.prototype.map.call(marks, function (mark) {
+      return mark.className.indexOf("right") >= 0;
+    }));
     report(score, state.passed);
     showResult(score, right);
+  }
+  function journal(chosen, right) {
+    // One interaction per question and attempt, appended (SCORM's journaling of interactions).
+    var first = parseInt(lms.get("cmi.interactions._count"), 10) || 0;
+    course.quiz.questions.forEach(function (question, q) {
+      var at = "cmi.interactions." + (first + q) + ".";
+      lms.set(at + "id", "q" + (q + 1));
+      lms.set(at + "type", "choice");
+      if (lms.is2004) {
+        lms.set(at + "description", question.text.slice(0, 250));
+        lms.set(at + "learner_response", "choice_" + (chosen[q] + 1));
+        lms.set(at + "result", right[q] ? "correct" : "incorrect");
+      } else {
+        lms.set(at + "student_response", "abcdefghij".charAt(chosen[q]));
+        lms.set(at + "result", right[q] ? "correct" : "wrong");
+      }
+    });
   }
   function report(score, passed) {
     if (lms.is2004) {
