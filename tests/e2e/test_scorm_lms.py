@@ -24,6 +24,8 @@ from tests.integration.lms.rendering import QUIZ, render_with_packages
 CHROMIUM = "/usr/bin/chromium"
 BROWSER = Path(__file__).parents[1] / "browser"
 RUNTIME = BROWSER / "node_modules" / "scorm-again" / "dist"
+AXE = BROWSER / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = "{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}"
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("render")]
 DECK = [
     ("Boas-vindas", "Olá! Este é um treinamento curto sobre segurança elétrica."),
@@ -87,8 +89,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed")
     pytest.importorskip("playwright.sync_api")
-    if not (RUNTIME / "scorm12.js").is_file():
-        pytest.skip("scorm-again is not installed: run npm ci in tests/browser")
+    if not (RUNTIME / "scorm12.js").is_file() or not AXE.is_file():
+        pytest.skip("the browser tests' npm packages are missing: make browser-deps")
     base = tmp_path_factory.mktemp("scorm-site")
     deck = base / "treino.pptx"
     deck.write_bytes(make_deck(DECK))
@@ -99,9 +101,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     for name in ("scorm12.js", "scorm2004.js"):
         shutil.copy(RUNTIME / name, runtime / name)
     shutil.copy(BROWSER / "harness.html", root / "harness.html")
-    for version in ("scorm12", "scorm2004"):
-        with zipfile.ZipFile(out / f"{version}.zip") as archive:
-            archive.extractall(root / version)
+    for name in ("scorm12", "scorm2004", "storyboard"):
+        with zipfile.ZipFile(out / f"{name}.zip") as archive:
+            archive.extractall(root / name)
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Ranged, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -186,6 +188,15 @@ class Course:
         self.page.close()
 
 
+def accessibility_violations(frame: Any) -> list[Any]:
+    """axe-core's WCAG 2.1 A/AA findings for the page as it is now."""
+    frame.add_script_tag(path=str(AXE))
+    found: list[Any] = frame.evaluate(
+        f"axe.run(document, {WCAG}).then(r => r.violations.map(v => [v.id, v.nodes.length]))"
+    )
+    return found
+
+
 def harness(site: tuple[str, Path], version: str, **extra: str) -> str:
     from urllib.parse import urlencode
 
@@ -201,6 +212,8 @@ def test_scorm12_completes_scores_passes_and_finishes(browser: Any, site: tuple[
     course.play_to_end()
     assert course.js("EstudioPlayer.watchedShare()") >= 0.99
     assert course.lms()["core"]["lesson_status"] == "completed"
+    assert course.frame.locator("#quiz-form").is_visible()
+    assert accessibility_violations(course.frame) == []
 
     assert "1 de 3 (33%)" in course.answer(FIRST_TRY)
     core = course.lms()["core"]
@@ -322,6 +335,7 @@ def test_opened_from_disk_it_plays_with_captions_chapters_and_keyboard(
     page.goto((site[1] / "scorm12" / "index.html").as_uri())
     page.wait_for_function("document.getElementById('video').readyState >= 1")
     assert "Sem LMS" in page.locator("#status").inner_text()
+    assert accessibility_violations(page) == []
     # Chromium refuses file:// tracks; the same cues come from course.js instead.
     page.wait_for_function(
         "[...document.getElementById('video').textTracks].some(t => t.mode === 'showing'"
@@ -370,4 +384,19 @@ def test_an_english_course_speaks_english(browser: Any, site: tuple[str, Path]) 
     assert frame.locator("#chapters-title").inner_text() == "Chapters"
     assert frame.locator("#toggle-captions").inner_text() == "Captions: on"
     assert "Watch 90% of the video" in frame.locator("#quiz-locked").inner_text()
+    page.close()
+
+
+def test_the_storyboard_opens_with_every_image_and_prints(
+    browser: Any, site: tuple[str, Path]
+) -> None:
+    page = browser.new_page()
+    page.goto((site[1] / "storyboard" / "storyboard.html").as_uri())
+    page.wait_for_function("[...document.images].every(i => i.complete)")
+    widths = page.evaluate("[...document.images].map(i => i.naturalWidth)")
+    assert widths == [1280] * len(DECK)
+    assert page.locator("article.scene h2").all_inner_texts()[1] == "Cena 2 — Bloqueio"
+    assert accessibility_violations(page) == []
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     page.close()
