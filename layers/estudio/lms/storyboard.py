@@ -53,7 +53,7 @@ def image_name(index: int) -> str:
 
 
 def _clock(seconds: float) -> str:
-    whole = round(seconds)
+    whole = int(seconds)  # like the player: a time shown is a time reached
     return f"{whole // 60}:{whole % 60:02d}"
 
 
