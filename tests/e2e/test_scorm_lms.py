@@ -210,6 +210,7 @@ def test_scorm12_completes_scores_passes_and_finishes(browser: Any, site: tuple[
     assert course.frame.locator("#quiz-locked").is_visible()
     duration = course.js("document.getElementById('video').duration")
     course.play_to_end()
+    course.frame.wait_for_function("EstudioPlayer.state.completed")  # after the ended event
     assert course.js("EstudioPlayer.watchedShare()") >= 0.99
     assert course.lms()["core"]["lesson_status"] == "completed"
     assert course.frame.locator("#quiz-form").is_visible()
@@ -254,6 +255,7 @@ def test_scorm2004_reports_completion_progress_success_and_scaled_score(
     course = Course(browser, harness(site, "scorm2004"))
     assert course.lms()["completion_status"] == "incomplete"
     course.play_to_end()
+    course.frame.wait_for_function("EstudioPlayer.state.completed")
     assert course.lms()["completion_status"] == "completed"
     course.answer(FIRST_TRY)
     data = course.lms()
@@ -282,6 +284,7 @@ def test_scorm2004_reports_completion_progress_success_and_scaled_score(
 def test_seeking_ahead_is_not_watching(browser: Any, site: tuple[str, Path]) -> None:
     course = Course(browser, harness(site, "scorm12"))
     course.play_to_end(from_share=0.5)
+    course.frame.wait_for_function("document.getElementById('video').paused")
     share = course.js("EstudioPlayer.watchedShare()")
     assert 0.4 < share < 0.6
     assert course.lms()["core"]["lesson_status"] == "incomplete"

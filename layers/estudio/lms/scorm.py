@@ -32,6 +32,7 @@ COMMIT_EVERY_S = 30
 SCO_FILES = (
     "index.html",
     "player.js",
+    "sha256.js",
     "player.css",
     "course.js",
     "video.mp4",
@@ -121,6 +122,7 @@ def build_scorm_package(
         *((name, SCHEMAS / version / name) for name in SCHEMA_FILES[version]),
         ("index.html", index_html(source)),
         ("player.js", PLAYER / "player.js"),
+        ("sha256.js", PLAYER / "sha256.js"),
         ("player.css", PLAYER / "player.css"),
         ("course.js", course_js(course_data(version, source, salt))),
         ("video.mp4", source.video),
