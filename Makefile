@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup system runtime venv face-env demo test test-fast test-cloud lint typecheck bench synth layer clean
+.PHONY: setup system runtime venv face-env browser-deps demo test test-fast test-cloud lint typecheck bench synth layer clean
 
 setup: system venv
 
@@ -45,8 +45,16 @@ demo: system runtime
 	$(BIN)/estudio render examples/nr10-seguranca-eletrica.pptx --out out/demo
 	@echo "Open out/demo/video.mp4 (captions: out/demo/subtitles.vtt)"
 
+## The SCORM runtime the browser tests host as an LMS would (pinned in tests/browser/package-lock.json).
+BROWSER_DEPS := tests/browser/node_modules/.installed
+browser-deps: $(BROWSER_DEPS)
+
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	@touch $@
+
 ## The whole test suite (what CI runs).
-test: setup face-env
+test: setup face-env browser-deps
 	@bash .ci/system-packages.sh --browser
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 

@@ -120,6 +120,17 @@ STAGES: tuple[StageSpec, ...] = (
         needs_outputs=True,
     ),
     StageSpec(
+        "PackageFunctionArn",
+        FunctionSpec(
+            "package",
+            "SCORM 1.2 / 2004 packages and the storyboard",
+            memory_mb=2048,
+            timeout=Duration.minutes(10),
+            ephemeral_mb=8192,
+        ),
+        needs_outputs=True,
+    ),
+    StageSpec(
         "FailFunctionArn",
         FunctionSpec("fail", "Record a failed job", memory_mb=256, timeout=Duration.seconds(30)),
     ),

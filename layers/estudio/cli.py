@@ -32,6 +32,7 @@ STAGE_LABELS = {
     "narrate": "Narration track",
     "assemble": "Assembling",
     "publish": "Captions & manifest",
+    "package": "LMS packages",
 }
 
 
@@ -104,6 +105,8 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
             f"{deck.name} is {deck.stat().st_size // 2**20} MB; the limit is "
             f"{settings.limits.max_deck_bytes // 2**20} MB"
         )
+    if not 1 <= args.completion_percent <= 100:
+        raise InvalidOptions(f"--completion-percent must be 1-100, not {args.completion_percent}")
     options = RenderOptions(
         voice=args.voice,
         preset=args.preset,
@@ -112,14 +115,19 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         avatar_layout=args.avatar_layout,
         transition=args.transition,
         language=args.language,
+        packages=_packages(args.package),
+        completion_percent=args.completion_percent,
     )
     _check_avatar(options.avatar)
     glossary = _read_glossary(args.glossary)
+    quiz = _read_quiz(args.quiz, options)
     bars = ProgressBars(enabled=not args.json and sys.stderr.isatty())
     ctx = local_context(settings, on_progress=bars)
     job_id = _new_job_id()
     deck_key = keys.deck(job_id)
     ctx.blobs.put_file(deck_key, deck)
+    if quiz is not None:
+        ctx.blobs.put_bytes(keys.quiz(job_id), quiz.model_dump_json().encode(), "application/json")
     ctx.jobs.create(job_id, "local", deck_key, deck.name, options)
     started = time.perf_counter()
     try:
@@ -135,7 +143,8 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         bars.close()
     out = Path(args.out)
-    _publish_outputs(ctx, job_id, out)
+    names = output_names(options)
+    _publish_outputs(ctx, job_id, out, names)
     if not args.keep_intermediates:
         for key in ctx.blobs.list(keys.job_prefix(job_id)):
             ctx.blobs.delete(key)
@@ -143,7 +152,7 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "job_id": job_id,
         "out": str(out),
-        "outputs": {name: str(out / name) for name in OUTPUT_FILES},
+        "outputs": {name: str(out / name) for name in names},
         "duration_s": manifest["duration_s"],
         "width": manifest["width"],
         "height": manifest["height"],
@@ -154,6 +163,36 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         "wall_s": round(time.perf_counter() - started, 2),
         "stage_seconds": manifest["stage_seconds"],
     }
+
+
+def output_names(options: RenderOptions) -> tuple[str, ...]:
+    """The files a render leaves in ``--out``: the video's, then one zip per package."""
+    return (*OUTPUT_FILES, *(f"{kind}.zip" for kind in options.packages))
+
+
+def _packages(values: list[str] | None) -> tuple[Any, ...]:
+    """``--package scorm12,storyboard --package scorm2004`` → each kind once."""
+    from estudio.models import PACKAGE_KINDS
+
+    kinds = [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+    for kind in kinds:
+        if kind not in PACKAGE_KINDS:
+            raise InvalidOptions(f"unknown package {kind!r}: use {', '.join(PACKAGE_KINDS)}")
+    return tuple(kinds)
+
+
+def _read_quiz(path: str | None, options: RenderOptions) -> Any:
+    if path is None:
+        return None
+    from estudio.errors import InvalidQuiz
+    from estudio.lms.quiz import parse_quiz
+
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidQuiz(f"no such quiz file: {file}")
+    if not {"scorm12", "scorm2004"} & set(options.packages):
+        raise InvalidOptions("--quiz needs --package scorm12 or scorm2004: the quiz runs there")
+    return parse_quiz(file.read_bytes(), file.name)
 
 
 def _read_glossary(path: str | None) -> Any:
@@ -182,7 +221,7 @@ def _check_avatar(avatar: str | None) -> None:
     get_avatar(avatar)
 
 
-def _publish_outputs(ctx: Any, job_id: str, out: Path) -> None:
+def _publish_outputs(ctx: Any, job_id: str, out: Path, names: Sequence[str]) -> None:
     """Copy the outputs next to each other, then move them in at once (manifest last): a reader
     never finds a half-written file, and a failed copy leaves the old outputs untouched."""
     from estudio.pipeline import keys
@@ -190,9 +229,9 @@ def _publish_outputs(ctx: Any, job_id: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".estudio-", dir=out))
     try:
-        for name in OUTPUT_FILES:
+        for name in names:
             ctx.blobs.get_file(keys.output(job_id, name), staging / name)
-        for name in OUTPUT_FILES:
+        for name in sorted(names, key=lambda n: n == "manifest.json"):
             os.replace(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -310,6 +349,22 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--language", help="override the detected language (pt-BR, en, es)")
     render.add_argument(
         "--glossary", help="pronunciation glossary, TSV: term<TAB>spoken[<TAB>ipa] per line"
+    )
+    render.add_argument(
+        "--package",
+        action="append",
+        metavar="KINDS",
+        help="also build scorm12, scorm2004 and/or storyboard (comma list; may repeat)",
+    )
+    render.add_argument(
+        "--quiz", help="knowledge check for the SCORM packages (JSON: pass_percent, questions)"
+    )
+    render.add_argument(
+        "--completion-percent",
+        type=int,
+        default=90,
+        metavar="N",
+        help="share of the video a learner must watch for the LMS to record completion (90)",
     )
     render.add_argument("--keep-intermediates", action="store_true", help=argparse.SUPPRESS)
     render.set_defaults(handler=cmd_render)

@@ -80,6 +80,12 @@ class InvalidPhoto(InputError):
     code = "invalid_photo"
 
 
+class InvalidQuiz(InputError):
+    """A knowledge-check file for the LMS packages that is not valid JSON or not a valid quiz."""
+
+    code = "invalid_quiz"
+
+
 class InvalidWebhookUrl(InputError):
     """A webhook URL that is malformed or points inside the network (SSRF guard)."""
 
@@ -154,6 +160,12 @@ class RasterizeError(EstudioError):
 
 class RenderError(EstudioError):
     code = "render_failed"
+
+
+class PackageError(EstudioError):
+    """An LMS package could not be built (a manifest that fails its schemas is our bug)."""
+
+    code = "package_failed"
 
 
 class StageTimeout(EstudioError):

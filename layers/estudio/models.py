@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 JobId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{6,64}$")]
 VoiceId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
@@ -19,6 +19,9 @@ PresetName = Literal["1080p", "720p", "vertical", "square"]
 SubtitleMode = Literal["sidecar", "burn", "none"]
 Transition = Literal["cut", "fade"]
 AvatarLayout = Literal["pip-right", "pip-left", "beside"]
+# What the LMS stage may add to a render's outputs (``estudio.lms``): ``<kind>.zip`` each.
+PackageKind = Literal["scorm12", "scorm2004", "storyboard"]
+PACKAGE_KINDS: tuple[PackageKind, ...] = ("scorm12", "scorm2004", "storyboard")
 
 
 class Frozen(BaseModel):
@@ -49,6 +52,15 @@ class RenderOptions(Frozen):
     avatar_layout: AvatarLayout = "pip-right"
     transition: Transition = "cut"
     language: str | None = None  # None: detected from the deck
+    # LMS packages and the storyboard, built after Publish; each kind once, in PACKAGE_KINDS order.
+    packages: tuple[PackageKind, ...] = ()
+    # The share of the video a learner must actually watch for a SCORM package to report completed.
+    completion_percent: int = Field(default=90, ge=1, le=100)
+
+    @field_validator("packages")
+    @classmethod
+    def _one_of_each(cls, value: tuple[PackageKind, ...]) -> tuple[PackageKind, ...]:
+        return tuple(kind for kind in PACKAGE_KINDS if kind in value)
 
     @property
     def size(self) -> Preset:

@@ -9,9 +9,11 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from estudio.lms.quiz import Quiz
 from estudio.models import (
     AvatarLayout,
     BuiltinAvatarId,
+    PackageKind,
     PresetName,
     SubtitleMode,
     Transition,
@@ -62,12 +64,16 @@ class ProjectCreate(Schema):
     name: ProjectName
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     glossary: GlossaryEntries = []  # how this project's terms are read aloud
+    quiz: Quiz | None = Field(
+        default=None, description="Knowledge check the SCORM packages ask after the video."
+    )
 
 
 class ProjectUpdate(Schema):
     name: ProjectName | None = None
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     glossary: GlossaryEntries | None = None
+    quiz: Quiz | None = Field(default=None, description="An explicit null removes the quiz.")
 
 
 class GlossaryPublic(Schema):
@@ -93,6 +99,7 @@ class ProjectPublic(Schema):
     deck: DeckSummary | None = None
     edited_scenes: list[int] = []
     glossary: list[GlossaryEntry] = []
+    quiz: Quiz | None = None
     created_at: float
     updated_at: float
 
@@ -141,6 +148,14 @@ class RenderCreate(Schema):
     avatar_layout: AvatarLayout = "pip-right"
     transition: Transition = "cut"
     language: Language | None = None
+    packages: Annotated[list[PackageKind], Field(max_length=3)] = Field(
+        default=[],
+        description="Also build `scorm12.zip`, `scorm2004.zip` and/or `storyboard.zip`.",
+    )
+    completion_percent: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=90,
+        description="Share of the video a learner must watch for the LMS to record completion.",
+    )
 
 
 class RenderError(Schema):

@@ -68,6 +68,7 @@ def project_public(item: Item) -> ProjectPublic:
         deck=DeckSummary.model_validate(deck) if deck else None,
         edited_scenes=sorted(int(i) for i in overrides),
         glossary=item.data.get("glossary") or [],
+        quiz=item.data.get("quiz"),
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -80,6 +81,7 @@ def create_project(services: ApiServices, tenant: str, body: ProjectCreate) -> I
         "deck": None,
         "scene_overrides": {},
         "glossary": [entry.model_dump() for entry in body.glossary],
+        "quiz": body.quiz.model_dump() if body.quiz else None,
     }
     return services.items.create(PROJECT_KIND, "prj_" + secrets.token_hex(10), tenant, data)
 
@@ -324,11 +326,20 @@ def start_job(
     scene_overrides: Mapping[str, Any] | None = None,
     job_id: str | None = None,
     project_glossary: list[dict[str, Any]] | None = None,
+    quiz: Mapping[str, Any] | None = None,
 ) -> Job:
     """Create a render job and hand it to the orchestrator (the drop folder calls this too)."""
     _check_options(options)
     job_id = job_id or "rnd_" + secrets.token_hex(10)
     glossary = render_glossary(services, tenant, project_glossary)
+    if quiz and {"scorm12", "scorm2004"} & set(options.packages):
+        from estudio.lms.quiz import parse_quiz
+        from estudio.pipeline import keys
+
+        checked = parse_quiz(dict(quiz))  # InvalidQuiz before anything is queued
+        services.blobs.put_bytes(
+            keys.quiz(job_id), checked.model_dump_json().encode(), "application/json"
+        )
     job = services.jobs.create(job_id, tenant, deck_key, source_name, options, project_id)
     if scene_overrides:
         services.items.update("job", job_id, {"scene_overrides": dict(scene_overrides)})
@@ -391,6 +402,7 @@ def create_render(
             scene_overrides=project.data.get("scene_overrides") or None,
             job_id=job_id,
             project_glossary=project.data.get("glossary") or None,
+            quiz=project.data.get("quiz"),
         )
     except EstudioError:
         if record_id:

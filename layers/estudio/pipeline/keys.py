@@ -54,3 +54,8 @@ def output(job_id: str, name: str) -> str:
 
 def stage_timing(job_id: str, stage: str) -> str:
     return f"jobs/{job_id}/timings/{stage}.json"
+
+
+def quiz(job_id: str) -> str:
+    """The knowledge check for the LMS packages, put there by whoever starts the job."""
+    return f"jobs/{job_id}/input/quiz.json"

@@ -463,8 +463,11 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
     ctx.blobs.put_bytes(
         outputs["manifest.json"], manifest.model_dump_json(indent=2).encode(), "application/json"
     )
-    ctx.progress(msg.job_id, "publish", 1, 1)
-    ctx.jobs.succeed(msg.job_id, outputs, timeline.duration_s)
+    if msg.options.packages:  # the package stage adds them, then marks the job done
+        ctx.progress(msg.job_id, "publish", 1, 2)
+    else:
+        ctx.progress(msg.job_id, "publish", 1, 1)
+        ctx.jobs.succeed(msg.job_id, outputs, timeline.duration_s)
     return PublishResult(
         manifest_key=outputs["manifest.json"], outputs=outputs, duration_s=timeline.duration_s
     )
@@ -493,6 +496,15 @@ def record_failure(ctx: StageContext, msg: FailureInput) -> None:
     log("job failed", job_id=msg.job_id, error=name, code=code)
 
 
+def package(ctx: StageContext, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """LMS packages and the storyboard: ``estudio.pipeline.package_stage``."""
+    from estudio.pipeline.package_stage import package as build
+
+    return build(ctx, payload)
+
+
+package.stage_name = "package"  # type: ignore[attr-defined]
+
 # The ASL placeholder each stage answers to (CDK substitutes Lambda ARNs for these).
 RESOURCES: dict[str, StageFunction] = {
     "ParseFunctionArn": parse,
@@ -503,6 +515,7 @@ RESOURCES: dict[str, StageFunction] = {
     "NarrateFunctionArn": narrate,
     "AssembleFunctionArn": assemble,
     "PublishFunctionArn": publish,
+    "PackageFunctionArn": package,
     "FailFunctionArn": record_failure,
 }
 
