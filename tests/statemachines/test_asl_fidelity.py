@@ -24,7 +24,10 @@ from estudio.pipeline.asl import (
 )
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-TOO_BIG = "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit."
+TOO_BIG = (
+    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes "
+    "service limit."
+)
 
 
 def machine(states: dict[str, Any], resources: dict[str, Any] | None = None) -> StateMachine:
@@ -38,7 +41,7 @@ def single(state: dict[str, Any], resources: dict[str, Any] | None = None) -> St
 
 
 # --- 256 KiB payloads ---------------------------------------------------------------------------
-def test_given_a_task_result_over_256_kib_then_data_limit_exceeded_is_caught_by_states_all() -> None:
+def test_given_a_task_result_over_256_kib_then_data_limit_exceeded_is_caught_by_all() -> None:
     states = {
         "InvokeLambda": {
             "Type": "Task",
@@ -93,9 +96,8 @@ def test_given_input_path_null_then_the_effective_input_is_an_empty_object() -> 
 
 def test_given_output_path_null_then_the_output_is_an_empty_object() -> None:
     assert single({"Type": "Pass", "OutputPath": None}).execute({"a": 1}) == {}
-    assert single({"Type": "Task", "Resource": "r", "OutputPath": None}, {"r": lambda p: 1}).execute(
-        {"a": 1}
-    ) == {}
+    task = single({"Type": "Task", "Resource": "r", "OutputPath": None}, {"r": lambda p: 1})
+    assert task.execute({"a": 1}) == {}
 
 
 def test_given_a_choice_with_paths_then_its_output_is_the_selected_input() -> None:
@@ -249,7 +251,8 @@ def test_given_an_empty_string_then_string_to_json_is_null(text: str) -> None:
 def test_given_text_that_is_not_json_then_string_to_json_fails_as_an_intrinsic_failure() -> None:
     states = {
         "P": {
-            "Type": "Pass",
+            "Type": "Task",
+            "Resource": "r",
             "Parameters": {"v.$": "States.StringToJson($.s)"},
             "Next": "Done",
             "Catch": [{"ErrorEquals": ["States.IntrinsicFailure"], "Next": "Caught"}],
@@ -257,9 +260,8 @@ def test_given_text_that_is_not_json_then_string_to_json_fails_as_an_intrinsic_f
         "Done": {"Type": "Succeed"},
         "Caught": {"Type": "Pass", "End": True},
     }
-    with pytest.raises(ExecutionFailed) as failed:
-        machine(states).execute({"s": "{not json"})
-    assert failed.value.error == "States.IntrinsicFailure"
+    out = machine(states, {"r": lambda p: p}).execute({"s": "{not json"})
+    assert out["Error"] == "States.IntrinsicFailure" and "not JSON" in out["Cause"]
 
 
 @pytest.mark.parametrize(
@@ -301,7 +303,7 @@ def test_given_array_length_and_get_item_then_they_evaluate() -> None:
 # --- Fail ---------------------------------------------------------------------------------------
 def test_given_a_fail_state_without_error_or_cause_then_the_execution_reports_none() -> None:
     with pytest.raises(ExecutionFailed) as failed:
-        single({"Type": "Fail"}).execute({})
+        machine({"TestState": {"Type": "Fail"}}).execute({})
     assert (failed.value.error, failed.value.cause) == (None, None)
 
 
@@ -309,7 +311,8 @@ def test_given_a_fail_state_without_error_or_cause_then_the_execution_reports_no
 def test_given_a_missing_path_then_states_runtime_fails_the_execution_past_states_all() -> None:
     states = {
         "P": {
-            "Type": "Pass",
+            "Type": "Task",
+            "Resource": "r",
             "InputPath": "$.missing",
             "Next": "Done",
             "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
@@ -318,7 +321,7 @@ def test_given_a_missing_path_then_states_runtime_fails_the_execution_past_state
         "Caught": {"Type": "Pass", "End": True},
     }
     with pytest.raises(ExecutionFailed) as failed:
-        machine(states).execute({})
+        machine(states, {"r": lambda p: p}).execute({})
     assert failed.value.error == "States.Runtime"
 
 
@@ -370,7 +373,11 @@ LOAD_REFUSALS: list[tuple[str, dict[str, Any]]] = [
             "ItemProcessor": {
                 "StartAt": "S",
                 "States": {
-                    "S": {"Type": "Pass", "Parameters": {"x.$": "States.JsonMerge($.a, $.b, false)"}, "End": True}
+                    "S": {
+                        "Type": "Pass",
+                        "Parameters": {"x.$": "States.JsonMerge($.a, $.b, false)"},
+                        "End": True,
+                    }
                 },
             },
         },
@@ -383,7 +390,11 @@ LOAD_REFUSALS: list[tuple[str, dict[str, Any]]] = [
                 {
                     "StartAt": "S",
                     "States": {
-                        "S": {"Type": "Pass", "Parameters": {"x.$": "States.StringSplit($.a, ',')"}, "End": True}
+                        "S": {
+                            "Type": "Pass",
+                            "Parameters": {"x.$": "States.StringSplit($.a, ',')"},
+                            "End": True,
+                        }
                     },
                 }
             ],
