@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from estudio.observability import logger
 from estudio.pipeline.asl import StatesError
 from stacks.rehearse.lambdas import EnvironmentLease, load_module, sandbox_environment
 from stacks.rehearse.world import ACCOUNT, REGION, World
@@ -63,6 +64,7 @@ class RenderJobs:
         job_id = str(uuid.uuid4())
         created = int(time.time() * 1000)
         with self.lease.hold(CONTAINER, self.environment):
+            logger.clear_state()  # a fresh container: no Lambda's context in its log lines
             exit_code = int(self._main()(command))
         description = self._describe(job_id, name, command, exit_code, created)
         self.jobs.append(description)
