@@ -43,7 +43,6 @@ API_FUNCTIONS: tuple[tuple[str, int, int, bool], ...] = (
     ("api", 1024, 29, True),
     ("authorizer", 256, 5, False),
 )
-CONSUMER_FUNCTIONS: tuple[tuple[str, int, int, bool], ...] = (("webhooks", 256, 60, False),)
 
 
 @dataclass(frozen=True)
@@ -123,8 +122,9 @@ def function_defs(world: World) -> dict[str, FunctionDef]:
     )
     for name, memory, timeout, voice in API_FUNCTIONS:
         add(FunctionSpec(name, name, memory, Duration.seconds(timeout)), api, voice, None)
-    for name, memory, timeout, voice in CONSUMER_FUNCTIONS:
-        add(FunctionSpec(name, name, memory, Duration.seconds(timeout)), pipeline, voice, None)
+    from stacks.webhooks import DELIVERY_TIMEOUT
+
+    add(FunctionSpec("webhooks", "webhooks", 256, DELIVERY_TIMEOUT), pipeline, False, None)
     return defs
 
 
