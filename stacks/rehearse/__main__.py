@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict[str, Any]
     try:
         summary = rehearse(PROJECT_ROOT, args.deck, args.out, args.avatar, args.preset, scratch)
+    except Exception as error:  # the summary line is still the answer; the trace goes to stderr
+        traceback.print_exc()
+        summary = {
+            "status": "failed",
+            "scenes": None,
+            "duration_s": None,
+            "outputs": [],
+            "error": {"code": "rehearsal_failed", "message": f"{type(error).__name__}: {error}"},
+        }
     finally:
         if not args.keep:
-            import shutil
-
             shutil.rmtree(scratch, ignore_errors=True)
     with os.fdopen(summary_fd, "w", encoding="utf-8") as out:
         out.write(json.dumps(summary, ensure_ascii=False) + "\n")

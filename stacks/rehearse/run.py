@@ -26,7 +26,7 @@ from stacks.rehearse.lambdas import (
     function_defs,
     sandbox_environment,
 )
-from stacks.rehearse.world import PREFIX, REGION, World, create_world, lambda_arn
+from stacks.rehearse.world import ACCOUNT, PREFIX, REGION, World, create_world, lambda_arn
 
 ASL = Path("statemachines") / "render.asl.json"
 TENANT = "ensaio"
@@ -53,7 +53,7 @@ def resolver(defs: dict[str, FunctionDef], lambdas: Lambdas, jobs: RenderJobs) -
 def _drain_events(session: Any, world: World, lambdas: Lambdas) -> list[str]:
     """The events queue → the consumer function, as its SQS event source would deliver them."""
     sqs = session.client("sqs")
-    arn = f"arn:aws:sqs:{REGION}:000000000000:{PREFIX}-events"
+    arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{PREFIX}-events"
     seen: list[str] = []
     for _ in range(100):
         messages = sqs.receive_message(
@@ -102,8 +102,10 @@ def _execute(
     """Run the execution the API started, from the definition Step Functions holds."""
     sfn = session.client("stepfunctions")
     executions = sfn.list_executions(stateMachineArn=world.state_machine_arn)["executions"]
-    (started,) = [e for e in executions if e["name"] == render_id]
-    described = sfn.describe_execution(executionArn=started["executionArn"])
+    started = [e for e in executions if e["name"] == render_id]
+    if len(started) != 1:
+        raise RuntimeError(f"the API started {len(started)} executions named {render_id}")
+    described = sfn.describe_execution(executionArn=started[0]["executionArn"])
     machine = sfn.describe_state_machine(stateMachineArn=world.state_machine_arn)
     interpreter = StateMachine(
         json.loads(machine["definition"]), resources, max_workers=os.cpu_count() or 2
