@@ -212,6 +212,7 @@ class Lambdas:
         self.scratch = scratch
         self.lease = lease
         self.log: list[Invocation] = []
+        self.init_s: dict[str, float] = {}  # each function's cold import
         self._modules: dict[str, ModuleType] = {}
         self._envs = {
             name: sandbox_environment(fn.environment, name, scratch)
@@ -228,6 +229,10 @@ class Lambdas:
         function = self.functions[name]
         payload = json.loads(json.dumps(event))  # what crosses the wire is JSON
         with self.lease.hold(name, self._envs[name]):
+            if name not in self._modules:  # Lambda's init phase, outside the function's timeout
+                began = time.monotonic()
+                self._module(name)
+                self.init_s[name] = round(time.monotonic() - began, 2)
             started = time.monotonic()
             context = LambdaContext(function)
             try:

@@ -184,7 +184,8 @@ def rehearse(
 
 
 def _invocations(lambdas: Lambdas, defs: dict[str, FunctionDef]) -> dict[str, Any]:
-    """Per function: how many calls, the slowest, and whether it fit the function's timeout."""
+    """Per function: calls, failures, the cold import (init), the slowest call, and whether it
+    fit the function's timeout on this machine."""
     table: dict[str, Any] = {}
     for call in lambdas.log:
         row = table.setdefault(call.function, {"calls": 0, "max_s": 0.0, "failed": 0})
@@ -192,5 +193,7 @@ def _invocations(lambdas: Lambdas, defs: dict[str, FunctionDef]) -> dict[str, An
         row["max_s"] = round(max(row["max_s"], call.seconds), 2)
         row["failed"] += 0 if call.ok else 1
     for name, row in table.items():
+        row["init_s"] = lambdas.init_s.get(name)
         row["timeout_s"] = defs[name].timeout_s
+        row["over_timeout"] = row["max_s"] > row["timeout_s"]  # Lambda would have stopped it
     return table

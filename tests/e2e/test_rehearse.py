@@ -88,7 +88,7 @@ def test_given_a_deck_when_rehearsed_then_the_cloud_path_returns_a_playable_vide
     assert called["render_scene"]["calls"] == summary["scenes"]
     assert summary["presenter_jobs"] == 0
     assert "fail" not in called
-    assert all(row["failed"] == 0 for row in called.values())
+    assert all(row["failed"] == 0 and row["init_s"] is not None for row in called.values())
     assert summary["events"][0] == "deck.parsed" and summary["events"][-1] == "render.completed"
 
 
