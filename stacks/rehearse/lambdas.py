@@ -168,6 +168,21 @@ class EnvironmentLease:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._applied: str | None = None
+        self._saved = dict(os.environ)
+
+    def __enter__(self) -> EnvironmentLease:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        """Give the process back the environment it had before the first sandbox ran."""
+        with self._lock:
+            os.environ.clear()
+            os.environ.update(self._saved)
+            reset_layer_caches()
+            self._applied = None
 
     @contextmanager
     def hold(self, name: str, env: Mapping[str, str]) -> Iterator[None]:

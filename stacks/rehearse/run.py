@@ -129,11 +129,10 @@ def rehearse(
 ) -> dict[str, Any]:
     started = time.monotonic()
     os.environ.update(sandbox_environment({}, "rehearsal", scratch))  # this shell's AWS is moto
-    with mock_aws():
+    with mock_aws(), EnvironmentLease() as lease:
         session = boto3.session.Session(region_name=REGION)
         world = create_world(session, root / ASL, _stage_placeholders())
         defs = function_defs(world)
-        lease = EnvironmentLease()
         lambdas = Lambdas(root, defs, scratch, lease)
         jobs = RenderJobs(root, world, scratch, lease)
         items = DynamoItemStore(session.resource("dynamodb").Table(world.table))

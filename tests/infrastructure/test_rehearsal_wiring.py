@@ -4,6 +4,7 @@ handler, and each function gets the environment, memory and timeout CDK gives it
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from estudio.pipeline.asl import StatesError
 from stacks.rehearse.batch import SUBMIT_JOB_SYNC, RenderJobs
-from stacks.rehearse.lambdas import EnvironmentLease, FunctionDef, Lambdas, function_defs
+from stacks.rehearse.lambdas import (
+    EnvironmentLease,
+    FunctionDef,
+    Lambdas,
+    function_defs,
+    sandbox_environment,
+)
 from stacks.rehearse.run import ASL, _stage_placeholders, resolver
 from stacks.rehearse.world import FAKE_CREDENTIALS, REGION, World, create_world, lambda_arn
 from tests.infrastructure.assembly import PROJECT_ROOT, Assembly, synthesized
@@ -44,12 +52,12 @@ def test_given_the_deployed_definition_then_every_task_resource_resolves_to_a_ha
 ) -> None:
     session, names = world
     defs = function_defs(names)
-    lease = EnvironmentLease()
-    resources = resolver(
-        defs,
-        Lambdas(PROJECT_ROOT, defs, tmp_path, lease),
-        RenderJobs(PROJECT_ROOT, names, tmp_path, lease),
-    )
+    with EnvironmentLease() as lease:
+        resources = resolver(
+            defs,
+            Lambdas(PROJECT_ROOT, defs, tmp_path, lease),
+            RenderJobs(PROJECT_ROOT, names, tmp_path, lease),
+        )
     machine = session.client("stepfunctions").describe_state_machine(
         stateMachineArn=names.state_machine_arn
     )
@@ -128,3 +136,69 @@ def test_given_the_render_job_definition_then_the_container_environment_matches(
         if isinstance(value, str) and key != "ESTUDIO_DATA":  # /tmp is the sandbox's own
             assert jobs.environment[key] == value, key
     assert jobs.environment["ESTUDIO_DATA"].startswith(str(tmp_path))
+
+
+# --- how functions and the container are run ----------------------------------------------------
+def test_given_a_shell_with_cloud_keys_then_a_sandbox_sees_only_its_own_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "from-the-shell")
+    monkeypatch.setenv("ESTUDIO_WORKERS", "9")
+    own = {"ESTUDIO_DATA": "/tmp/estudio", "ESTUDIO_AWS_TABLE": "t"}
+
+    env = sandbox_environment(own, "speak", tmp_path)
+
+    assert "ELEVENLABS_API_KEY" not in env and "ESTUDIO_WORKERS" not in env
+    assert env["ESTUDIO_AWS_TABLE"] == "t"
+    assert env["ESTUDIO_DATA"] == str(tmp_path / "tmp" / "speak" / "estudio")
+    assert env["AWS_ACCESS_KEY_ID"] == FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]
+
+
+def test_given_a_handler_that_raises_then_the_task_fails_as_lambda_reports_it(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "functions" / "boom"
+    folder.mkdir(parents=True)
+    (folder / "handler.py").write_text(
+        "from estudio.errors import UnknownVoice\n\n"
+        "def handler(event, context):\n"
+        "    assert context.get_remaining_time_in_millis() > 0\n"
+        "    raise UnknownVoice('no such voice: ' + event['voice'])\n",
+        encoding="utf-8",
+    )
+    fn = FunctionDef("boom", 128, 3, {"ESTUDIO_AWS_TABLE": "boom-table"})
+    before = dict(os.environ)
+
+    with EnvironmentLease() as lease, pytest.raises(StatesError) as failed:
+        lambdas = Lambdas(tmp_path, {"boom": fn}, tmp_path / "scratch", lease)
+        lambdas.invoke("boom", {"voice": "x"})
+
+    assert failed.value.error == "UnknownVoice"
+    cause = json.loads(failed.value.cause or "")
+    assert (cause["errorType"], cause["errorMessage"]) == ("UnknownVoice", "no such voice: x")
+    assert [(c.function, c.ok) for c in lambdas.log] == [("boom", False)]
+    assert dict(os.environ) == before  # the sandbox's environment is gone again
+
+
+def test_given_a_render_job_whose_container_exits_non_zero_then_it_is_states_task_failed(
+    world: tuple[Any, World], tmp_path: Path
+) -> None:
+    _, names = world
+    lease = EnvironmentLease()
+    jobs = RenderJobs(PROJECT_ROOT, names, tmp_path, lease)
+    parameters = {
+        "JobName": "render-x-0",
+        "JobQueue": names.job_queue_arn,
+        "JobDefinition": names.job_definition_arn,
+        "ContainerOverrides": {"Command": ["render-scene", "--job-id", "x", "--index", "0"]},
+    }
+
+    with lease, pytest.raises(StatesError) as failed:
+        jobs.submit_sync(parameters)  # "x" is not a job id: the entrypoint exits 2
+
+    assert failed.value.error == "States.TaskFailed"
+    described = json.loads(failed.value.cause or "")
+    assert (described["Status"], described["Container"]["ExitCode"]) == ("FAILED", 2)
+    with pytest.raises(StatesError) as refused:
+        jobs.submit_sync({**parameters, "JobQueue": "arn:aws:batch:::job-queue/other"})
+    assert refused.value.error == "Batch.ClientException"
