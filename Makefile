@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup system runtime venv face-env browser-deps demo test test-fast test-cloud lint typecheck bench synth layer clean
+.PHONY: setup system runtime venv face-env browser-deps demo test test-fast test-cloud lint typecheck bench synth layer rehearse clean
 
 setup: system venv
 
@@ -80,6 +80,11 @@ synth: venv
 ## Build the full Lambda layer (wheels for the Lambda platform) into build/layer/ before a deploy.
 layer: venv
 	$(BIN)/python -m stacks.layer --dest build/layer
+
+## The whole render through the cloud code path on this machine: the API Lambda, Step Functions
+## (moto), every stage's handler and the Batch render container. Flags: ARGS='--avatar ana --out DIR'.
+rehearse: venv
+	$(BIN)/python -m stacks.rehearse $(ARGS)
 
 ## The cloud suites only: adapters on moto, CDK assertions, cdk-nag, cfn-lint.
 test-cloud: venv

@@ -35,6 +35,25 @@ class FunctionSpec:
     environment: dict[str, str] = field(default_factory=dict)
 
 
+# What every function's environment holds before its stack adds the resource names.
+FUNCTION_ENVIRONMENT: dict[str, str] = {
+    "POWERTOOLS_SERVICE_NAME": SERVICE,
+    "POWERTOOLS_METRICS_NAMESPACE": "Estudio",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "ESTUDIO_DATA": "/tmp/estudio",
+    "ESTUDIO_ENCODER": "libx264",  # Lambda has no GPU
+}
+
+
+def spec_environment(spec: FunctionSpec) -> dict[str, str]:
+    """What one function adds: its tool time limit and its own variables."""
+    return {
+        # Stage code stops its tools a little before Lambda stops it.
+        "ESTUDIO_LIMIT_STAGE_TIMEOUT_S": str(max(10, spec.timeout.to_seconds() - 10)),
+        **spec.environment,
+    }
+
+
 RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
     3: logs.RetentionDays.THREE_DAYS,
@@ -66,14 +85,7 @@ class FunctionFactory(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.config = config
-        self.environment = {
-            "POWERTOOLS_SERVICE_NAME": SERVICE,
-            "POWERTOOLS_METRICS_NAMESPACE": "Estudio",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-            "ESTUDIO_DATA": "/tmp/estudio",
-            "ESTUDIO_ENCODER": "libx264",  # Lambda has no GPU
-            **environment,
-        }
+        self.environment = {**FUNCTION_ENVIRONMENT, **environment}
         source, complete = layer_source(config.project_root, config.layer_dir)
         if not complete:
             Annotations.of(self).add_info(
@@ -118,12 +130,7 @@ class FunctionFactory(Construct):
             "application_log_level_v2": lambda_.ApplicationLogLevel.INFO,
             "system_log_level_v2": lambda_.SystemLogLevel.WARN,
             "log_group": log_group,
-            "environment": {
-                **self.environment,
-                # Stage code stops its tools a little before Lambda stops it.
-                "ESTUDIO_LIMIT_STAGE_TIMEOUT_S": str(max(10, spec.timeout.to_seconds() - 10)),
-                **spec.environment,
-            },
+            "environment": {**self.environment, **spec_environment(spec)},
         }
 
     def function(self, scope: Construct, id: str, spec: FunctionSpec) -> lambda_.Function:

@@ -42,6 +42,18 @@ JOB_MEMORY = Size.gibibytes(14)  # fits g4dn.xlarge (16 GiB) after the ECS agent
 JOB_TIMEOUT = Duration.minutes(30)
 
 
+def container_environment(data: DataPlane, events_queue_url: str) -> dict[str, str]:
+    """The render container's environment (the job definition's, as ``make rehearse`` runs it)."""
+    return {
+        "NVIDIA_DRIVER_CAPABILITIES": NVIDIA_DRIVER_CAPABILITIES,
+        "ESTUDIO_ENCODER": "auto",  # h264_nvenc when the preflight finds it
+        "ESTUDIO_DATA": "/tmp/estudio",
+        "POWERTOOLS_SERVICE_NAME": "estudio",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        **cloud_environment(data, events_queue_url=events_queue_url),
+    }
+
+
 class RenderStack(Stack):
     def __init__(
         self,
@@ -129,14 +141,7 @@ class RenderStack(Stack):
             memory=JOB_MEMORY,
             gpu=1,
             job_role=self.job_role,
-            environment={
-                "NVIDIA_DRIVER_CAPABILITIES": NVIDIA_DRIVER_CAPABILITIES,
-                "ESTUDIO_ENCODER": "auto",  # h264_nvenc when the preflight finds it
-                "ESTUDIO_DATA": "/tmp/estudio",
-                "POWERTOOLS_SERVICE_NAME": "estudio",
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-                **cloud_environment(data, events_queue_url=events.queue_url),
-            },
+            environment=container_environment(data, events.queue_url),
             logging=ecs.LogDriver.aws_logs(stream_prefix="render", log_group=self.log_group),
         )
         self.job_definition = batch.EcsJobDefinition(

@@ -327,3 +327,35 @@ def test_a_failing_branch_fails_the_parallel_state_into_its_catch() -> None:
     }
     out = machine(states, {"ok": lambda _p: 1, "bad": boom}).execute({})
     assert out["error"]["Error"] == "UnknownVoice"
+
+
+def test_given_an_error_no_catch_sees_when_run_locally_then_the_job_is_failed_anyway(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """States.Runtime passes every Catch (so RecordFailure never runs): the runner fails the
+    job itself, as the cloud's execution-status reconciler does."""
+    from estudio.adapters.local import FolderBlobStore, SqliteItemStore
+    from estudio.errors import EstudioError
+    from estudio.jobs import JobRepository, JobStatus
+    from estudio.models import RenderOptions
+    from estudio.pipeline import runner
+    from estudio.pipeline.context import StageContext
+    from estudio.settings import Settings
+
+    jobs = JobRepository(SqliteItemStore(tmp_path / "state.db"))
+    jobs.create("job-runtime-1", "acme", "decks/d.pptx", "d.pptx", RenderOptions())
+    ctx = StageContext(
+        blobs=FolderBlobStore(tmp_path / "blobs"), jobs=jobs, settings=Settings(data=tmp_path)
+    )
+    from estudio.pipeline.stages import RESOURCES
+
+    stub: dict[str, Any] = {f"local:{name}": (lambda p: {}) for name in RESOURCES}
+    stub["local:ParseFunctionArn"] = lambda p: {"scene_count": 0}  # no "scenes": ItemsPath fails
+    monkeypatch.setattr(runner, "local_resources", lambda _ctx: stub)
+
+    with pytest.raises(EstudioError):
+        runner.run_job(ctx, {"job_id": "job-runtime-1", "deck_key": "decks/d.pptx", "options": {}})
+
+    job = jobs.get("job-runtime-1")
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "execution_failed")
+    assert "States.Runtime" in (job.error_message or "")

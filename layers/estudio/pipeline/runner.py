@@ -89,6 +89,9 @@ def run_job(
         ctx.jobs.cancel(job_id)
         raise
     except ExecutionFailed as failed:
+        if failed.caught is None:  # ended past every Catch (States.Runtime, the execution timeout)
+            code = "execution_timed_out" if failed.error == "States.Timeout" else "execution_failed"
+            ctx.jobs.fail(job_id, code, f"{failed.error}: {failed.cause}"[:500])
         original = machine.caught_error
         if isinstance(original, EstudioError):
             raise original from None
