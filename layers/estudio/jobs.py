@@ -206,13 +206,19 @@ class JobRepository:
         return job
 
     def fail(self, job_id: str, code: str, message: str) -> Job:
+        """Fail an unfinished job; ``render.failed`` is emitted by the call that failed it, so
+        a repeated call (a retried stage, a redelivered event) changes and emits nothing."""
+        applied = False
+
         def change(job: Job) -> Mapping[str, Any]:
-            if job.status.finished:
+            nonlocal applied
+            applied = not job.status.finished
+            if not applied:
                 return {}
             return {"status": JobStatus.FAILED.value, "error_code": code, "error_message": message}
 
         job = self._mutate(job_id, change)
-        if job.status == JobStatus.FAILED and job.error_code == code:
+        if applied:
             self._emit("render.failed", job)
         return job
 
