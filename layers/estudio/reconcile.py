@@ -100,8 +100,10 @@ def ending_message(change: ExecutionStatusChange) -> str:
         message = "the render's execution was stopped"
     else:
         detail = ": ".join(part for part in (change.error, change.cause) if part)
-        message = f"the render's execution failed ({detail})" if detail else (
-            "the render's execution failed"
+        message = (
+            f"the render's execution failed ({detail})"
+            if detail
+            else ("the render's execution failed")
         )
     first_line = message.splitlines()[0] if message else message
     return first_line[:MESSAGE_LIMIT]

@@ -52,8 +52,12 @@ def test_given_a_running_job_when_its_execution_ends_badly_twice_then_it_fails_o
     assert job.status == JobStatus.FAILED
     assert job.error_code == code
     assert job.error_message and "\n" not in job.error_message
-    assert first == {"job_id": job_id, "status": event["detail"]["status"], "action": "failed",
-                     "code": code}
+    assert first == {
+        "job_id": job_id,
+        "status": event["detail"]["status"],
+        "action": "failed",
+        "code": code,
+    }
     assert second["action"] == "left"
     assert _event_types(cloud) == ["render.failed"]
 
