@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from estudio.errors import EstudioError, InvalidOptions, ToolMissing
+from estudio.errors import EstudioError, InputError, InvalidOptions, ToolMissing
 from estudio.models import JobId, RenderOptions
 from estudio.observability import logger
 from estudio.pipeline.context import StageContext
@@ -116,9 +116,20 @@ def render_scene(ctx: StageContext, args: RenderSceneArgs) -> dict[str, Any]:
     from estudio.pipeline.stages import render_scene_file
 
     found = preflight(ctx.settings.ffmpeg, ctx.settings.encoder)
-    ctx.settings = ctx.settings.model_copy(update={"encoder": found.encoder})
+    # The manifest says where each scene rendered: this host's GPU, or the CPU fallback queue.
+    host = "gpu" if found.gpu else "cpu"
+    ctx.settings = ctx.settings.model_copy(update={"encoder": found.encoder, "render_host": host})
     result = render_scene_file(ctx, args.job_id, args.index, args.options.model_dump(mode="json"))
     return {**result, "encoder": found.encoder, "gpu": found.gpu}
+
+
+def _record_refusal(ctx: StageContext, job_id: str, error: EstudioError) -> None:
+    """An input no retry will fix: the job gets its exact code now (Step Functions sees only
+    the exit code; the fail stage then leaves a job that is already failed alone)."""
+    try:
+        ctx.jobs.fail(job_id, error.code, error.message.splitlines()[0][:500])
+    except EstudioError as recording:
+        logger.warning("could not record the refusal on the job", error=type(recording).__name__)
 
 
 def _cloud_context() -> StageContext:
@@ -142,7 +153,13 @@ def main(
             return EXIT_OK
         args = parse_render_scene(values)
         logger.append_keys(job_id=args.job_id, scene=args.index)
-        result = render_scene(context_factory(), args)
+        ctx = context_factory()
+        try:
+            result = render_scene(ctx, args)
+        except EstudioError as error:
+            if isinstance(error, InputError):
+                _record_refusal(ctx, args.job_id, error)
+            raise
     except EstudioError as error:
         logger.error(
             "render failed", error=type(error).__name__, code=error.code, reason=error.message[:500]

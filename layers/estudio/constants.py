@@ -45,7 +45,14 @@ OUTPUT_KEY_PATTERN: Final = "jobs/*/out/*"
 UPLOAD_KEY_PATTERN: Final = "uploads/*"
 # Objects under these patterns are tagged so a lifecycle rule expires them (S3 lifecycle
 # prefixes cannot hold wildcards, tags can be filtered on).
-INTERMEDIATE_KEY_PATTERNS: Final = ("jobs/*/segments/*", "cache/*")
+# Slide images, speech, segments and the narration are only the render's working material.
+INTERMEDIATE_KEY_PATTERNS: Final = (
+    "jobs/*/slides/*",
+    "jobs/*/speech/*",
+    "jobs/*/segments/*",
+    "jobs/*/narration.m4a",
+    "cache/*",
+)
 INTERMEDIATE_TAG_KEY: Final = "estudio-class"
 INTERMEDIATE_TAG_VALUE: Final = "intermediate"
 CACHE_PREFIX: Final = "cache/"

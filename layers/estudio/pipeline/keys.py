@@ -43,6 +43,11 @@ def segment(job_id: str, index: int) -> str:
     return f"jobs/{job_id}/segments/{index:04d}.mp4"
 
 
+def segment_info(job_id: str, index: int) -> str:
+    """Where the segment rendered (``SegmentInfo``), beside the segment."""
+    return f"jobs/{job_id}/segments/{index:04d}.json"
+
+
 def output(job_id: str, name: str) -> str:
     return f"jobs/{job_id}/out/{name}"
 

@@ -90,6 +90,14 @@ class SegmentResult(Message):
     reused: bool = False
 
 
+class SegmentInfo(Message):
+    """Stored beside a segment: where it rendered (the manifest's ``rendered_on``)."""
+
+    rendered_on: str
+    encoder: str
+    reused: bool = False
+
+
 class NarrationResult(Message):
     key: str
     duration_s: float
