@@ -64,8 +64,7 @@ def build_app(app: cdk.App | None = None, nag: bool = True) -> cdk.App:
         env=env,
         data=data,
         events_queue=webhooks.events,
-        job_queue=render.queue,
-        job_definition=render.job_definition,
+        render=render,
         stack_name=config.stack_name("Pipeline"),
     )
     api = ApiStack(
@@ -89,9 +88,12 @@ def build_app(app: cdk.App | None = None, nag: bool = True) -> cdk.App:
         dead_letter_queues={
             "Webhooks": webhooks.dead_letters,
             "Ingest": pipeline.ingest_dead_letters,
+            "IngestFailures": pipeline.ingest_failures,
+            "ReconcileFailures": pipeline.reconcile_failures,
         },
         functions={
             "Ingest": pipeline.ingest,
+            "Reconcile": pipeline.reconciler,
             "Api": api.function,
             "WebhookDelivery": webhooks.delivery,
         },

@@ -1,8 +1,16 @@
-"""Access to the stored data, defined next to the data: customer-managed policies with explicit
-actions that stateless stacks attach to their roles. Keeping the object-ARN wildcards here means
-each is written, and justified, once."""
+"""Access to the stored data, defined next to the data.
+
+Two shapes: customer-managed policies that the API's functions attach (``bucket_policy``,
+``table_policy``...), and, for the pipeline, ``StageAccess``: exactly the key patterns a stage
+reads and writes, the item kinds it touches (a ``dynamodb:LeadingKeys`` condition on the
+``{kind}#`` prefix every table and index partition key starts with) and the actions it uses.
+Keeping the object-ARN wildcards here means each is written, and justified, once.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -18,13 +26,14 @@ OBJECT_READ = [
     "s3:GetObjectTagging",
     "s3:GetObjectVersionTagging",
 ]
-OBJECT_WRITE = [
+# What writing an object takes (a multipart upload included), deleting it not.
+OBJECT_PUT = [
     "s3:PutObject",
     "s3:PutObjectTagging",
-    "s3:DeleteObject",
     "s3:AbortMultipartUpload",
     "s3:ListMultipartUploadParts",
 ]
+OBJECT_WRITE = [*OBJECT_PUT, "s3:DeleteObject"]
 TABLE_READ = [
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -41,6 +50,33 @@ OBJECT_REASON = (
     "Object-level S3 actions need object ARNs: the render's keys (jobs/{{id}}/...) are not known "
     "before it runs, so access is granted to this one bucket's objects{scope}."
 )
+STAGE_OBJECT_REASON = (
+    "A stage's keys hold the job id (jobs/{id}/...), unknown before the job exists: each "
+    "pattern names one kind of artefact of any job, only what this stage reads or writes."
+)
+
+# Every item kind the product stores (``{kind}#`` starts each partition key of the table and
+# of both indexes). API keys are the authorizer's alone.
+API_KEY_KINDS = ("apikey",)
+API_KINDS = (
+    "project",
+    "upload",
+    "idempotency",
+    "job",
+    "glossary",
+    "webhook",
+    "webhook_delivery",
+    "dropfile",
+)
+
+
+def leading_keys(kinds: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+    """Only items (and index partitions) of these kinds: ``{kind}#...`` partition keys."""
+    return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{k}#*" for k in kinds]}}
+
+
+def table_resources(table: dynamodb.ITable, indexes: Sequence[str]) -> list[str]:
+    return [table.table_arn, *(f"{table.table_arn}/index/{name}" for name in indexes)]
 
 
 def bucket_policy(
@@ -63,19 +99,40 @@ def bucket_policy(
 
 
 def table_policy(
-    scope: Construct, id: str, table: dynamodb.ITable, indexes: list[str], write: bool
+    scope: Construct,
+    id: str,
+    table: dynamodb.ITable,
+    indexes: list[str],
+    write: bool,
+    kinds: Sequence[str] = API_KINDS,
+    read_only: Sequence[str] = (),
 ) -> iam.ManagedPolicy:
-    resources = [table.table_arn, *(f"{table.table_arn}/index/{name}" for name in indexes)]
+    """Read (and write) the items of ``kinds`` only, in the table and its indexes; read
+    ``read_only`` kinds too."""
+    resources = table_resources(table, indexes)
+    statements = [
+        iam.PolicyStatement(
+            actions=TABLE_READ + (TABLE_WRITE if write else []),
+            resources=resources,
+            conditions=leading_keys(kinds),
+        )
+    ]
+    if read_only:
+        statements.append(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:Query"],
+                resources=resources,
+                conditions=leading_keys(read_only),
+            )
+        )
     return iam.ManagedPolicy(
         scope,
         id,
-        description=f"{'Read-write' if write else 'Read'} access to the single table",
-        statements=[
-            iam.PolicyStatement(
-                actions=TABLE_READ + (TABLE_WRITE if write else []),
-                resources=resources,
-            )
-        ],
+        description=(
+            f"{'Read-write' if write else 'Read'} access to the single table's "
+            f"{', '.join(kinds)} items"
+        ),
+        statements=statements,
     )
 
 
@@ -108,3 +165,150 @@ def secret_read_policy(
             )
         ],
     )
+
+
+# --- the pipeline's per-stage access ---------------------------------------------------------
+ITEM_READ = ("dynamodb:GetItem",)
+ITEM_UPDATE = ("dynamodb:GetItem", "dynamodb:UpdateItem")
+ITEM_CREATE = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+
+
+@dataclass(frozen=True)
+class StageAccess:
+    """What one stage (or the render container) touches. Key patterns are globs over the
+    artifacts bucket (``outputs_write`` over the outputs bucket); items are ``kind: actions``."""
+
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    outputs_write: tuple[str, ...] = ()
+    items: tuple[tuple[str, tuple[str, ...]], ...] = (("job", ITEM_UPDATE),)
+    lists_artifacts: bool = True  # ``exists`` needs ListBucket to see a 404, not a 403
+    dropbox_read: bool = False
+
+
+def stage_statements(
+    artifacts: s3.IBucket, outputs: s3.IBucket, table: dynamodb.ITable, access: StageAccess
+) -> list[iam.PolicyStatement]:
+    statements: list[iam.PolicyStatement] = []
+    if access.reads:
+        statements.append(
+            iam.PolicyStatement(
+                actions=OBJECT_READ,
+                resources=[artifacts.arn_for_objects(p) for p in access.reads],
+            )
+        )
+    if access.writes:
+        statements.append(
+            iam.PolicyStatement(
+                actions=OBJECT_PUT,
+                resources=[artifacts.arn_for_objects(p) for p in access.writes],
+            )
+        )
+    if access.lists_artifacts and (access.reads or access.writes):
+        statements.append(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[artifacts.bucket_arn])
+        )
+    if access.outputs_write:
+        statements.append(
+            iam.PolicyStatement(
+                actions=OBJECT_PUT,
+                resources=[outputs.arn_for_objects(p) for p in access.outputs_write],
+            )
+        )
+    by_actions: dict[tuple[str, ...], list[str]] = {}
+    for kind, actions in access.items:
+        by_actions.setdefault(tuple(sorted(set(actions))), []).append(kind)
+    for actions, kinds in sorted(by_actions.items()):
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(actions),
+                resources=[table.table_arn],
+                conditions=leading_keys(kinds),
+            )
+        )
+    return statements
+
+
+def stage_policy(
+    scope: Construct,
+    id: str,
+    name: str,
+    artifacts: s3.IBucket,
+    outputs: s3.IBucket,
+    table: dynamodb.ITable,
+) -> iam.ManagedPolicy:
+    """The managed policy holding exactly ``STAGE_ACCESS[name]`` (wildcards acknowledged)."""
+    statements = stage_statements(artifacts, outputs, table, STAGE_ACCESS[name])
+    policy = iam.ManagedPolicy(
+        scope, id, description=f"What the {name} stage reads and writes", statements=statements
+    )
+    wildcards = [r for s in statements if s.actions[0].startswith("s3:") for r in s.resources]
+    acknowledge_wildcards(policy, wildcards, STAGE_OBJECT_REASON)
+    return policy
+
+
+# The render container (GPU or CPU queue) does what the render stage does.
+RENDER_SCENE_ACCESS = StageAccess(
+    reads=(
+        "jobs/*/plan.json",
+        "jobs/*/speech/*",
+        "jobs/*/slides/*",
+        "cache/segments/*",
+    ),
+    writes=("jobs/*/segments/*", "cache/segments/*"),
+)
+# What each stage function, the render container, the dropbox ingest and the reconciler touch.
+STAGE_ACCESS: dict[str, StageAccess] = {
+    "parse": StageAccess(
+        reads=("projects/*/decks/*", "jobs/*/input/*"),
+        writes=("jobs/*/input/*", "jobs/*/deck.json", "jobs/*/glossary.json"),
+    ),
+    "rasterize": StageAccess(
+        reads=("jobs/*/input/*", "jobs/*/deck.json"), writes=("jobs/*/slides/*",)
+    ),
+    "speak": StageAccess(
+        reads=("jobs/*/deck.json", "jobs/*/glossary.json", "cache/*"),
+        writes=("jobs/*/speech/*", "cache/*"),
+    ),
+    "plan": StageAccess(
+        reads=("jobs/*/deck.json", "jobs/*/speech/*"), writes=("jobs/*/plan.json",)
+    ),
+    "render_scene": RENDER_SCENE_ACCESS,
+    "narrate": StageAccess(
+        reads=("jobs/*/plan.json", "jobs/*/speech/*"), writes=("jobs/*/narration.m4a",)
+    ),
+    "assemble": StageAccess(
+        reads=(
+            "jobs/*/deck.json",
+            "jobs/*/plan.json",
+            "jobs/*/segments/*",
+            "jobs/*/narration.m4a",
+        ),
+        outputs_write=("jobs/*/out/video.mp4",),
+    ),
+    "publish": StageAccess(
+        reads=(
+            "jobs/*/deck.json",
+            "jobs/*/plan.json",
+            "jobs/*/speech/*",
+            "jobs/*/slides/*",
+            "jobs/*/segments/*",
+        ),
+        outputs_write=("jobs/*/out/*",),
+    ),
+    "fail": StageAccess(),
+    "render_container": RENDER_SCENE_ACCESS,
+    # The deck copied in, the job created, its tenant's glossary read, the Powertools
+    # idempotency records ("idempotency#ingest").
+    "ingest": StageAccess(
+        writes=("jobs/*/input/*",),
+        items=(
+            ("job", ITEM_CREATE),
+            ("glossary", ITEM_READ),
+            ("idempotency", (*ITEM_CREATE, "dynamodb:DeleteItem")),
+        ),
+        lists_artifacts=False,
+        dropbox_read=True,
+    ),
+    "reconcile": StageAccess(),  # the job item only
+}

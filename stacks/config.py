@@ -30,6 +30,14 @@ def _bool(value: object, default: bool) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive(node: object, key: str, default: int) -> int:
+    value = node.try_get_context(key)  # type: ignore[attr-defined]
+    number = int(value) if value not in (None, "") else default
+    if number <= 0:
+        raise ValueError(f"{key} must be a positive whole number, got {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     stage: str = DEFAULT_STAGE
@@ -42,6 +50,12 @@ class DeployConfig:
     api_rate_limit: int = 50
     api_burst_limit: int = 100
     log_retention_days: int = 30
+    # A presenter scene waits this long for the GPU queue, then renders on the CPU queue.
+    presenter_gpu_timeout_s: int = 600
+    # Slide images, speech, segments and the speech/segment caches expire after this.
+    intermediate_days: int = 7
+    # Job and webhook-delivery items expire (DynamoDB TTL) this long after they are written.
+    record_days: int = 90
     project_root: Path = PROJECT_ROOT
 
     @property
@@ -71,4 +85,10 @@ class DeployConfig:
             api_rate_limit=int(node.try_get_context("api_rate_limit") or 50),
             api_burst_limit=int(node.try_get_context("api_burst_limit") or 100),
             log_retention_days=int(node.try_get_context("log_retention_days") or 30),
+            presenter_gpu_timeout_s=_positive(node, "presenter_gpu_timeout_s", 600),
+            intermediate_days=_positive(node, "intermediate_days", 7),
+            record_days=_positive(node, "record_days", 90),
+            project_root=Path(root)
+            if (root := node.try_get_context("project_root"))
+            else (PROJECT_ROOT),
         )

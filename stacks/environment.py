@@ -27,6 +27,7 @@ def cloud_environment(
     state_machine_arn: str | None = None,
 ) -> dict[str, str]:
     env = {
+        "ESTUDIO_RENDER_HOST": "cpu",  # the manifest's rendered_on (the GPU container says gpu)
         ENV_ARTIFACTS_BUCKET: data.artifacts.bucket_name,
         ENV_OUTPUTS_BUCKET: data.outputs.bucket_name,
         ENV_UPLOADS_BUCKET: data.uploads.bucket_name,

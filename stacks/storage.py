@@ -33,13 +33,21 @@ from estudio.constants import (
     TENANT_INDEX_PK,
     TENANT_INDEX_SK,
 )
-from stacks.access import bucket_policy, objects_write_policy, secret_read_policy, table_policy
+from stacks.access import (
+    API_KEY_KINDS,
+    STAGE_ACCESS,
+    bucket_policy,
+    objects_write_policy,
+    secret_read_policy,
+    stage_policy,
+    table_policy,
+)
 from stacks.config import DeployConfig
 from stacks.nag import acknowledge
 
-INTERMEDIATE_DAYS = 7
 CACHE_DAYS = 30
 UPLOAD_DAYS = 2
+NONCURRENT_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,8 @@ class DataPlane:
     voice_keys_read: iam.IManagedPolicy
     outputs_read: iam.IManagedPolicy
     dropbox_outgoing_write: iam.IManagedPolicy
+    # Per stage (``stacks.access.STAGE_ACCESS``): exactly the keys and items it touches.
+    stage_access: dict[str, iam.IManagedPolicy]
 
 
 class StorageStack(Stack):
@@ -89,6 +99,7 @@ class StorageStack(Stack):
                 s3.LifecycleRule(
                     id="expire-uploads",
                     expiration=Duration.days(UPLOAD_DAYS),
+                    noncurrent_version_expiration=Duration.days(1),
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
@@ -106,7 +117,9 @@ class StorageStack(Stack):
             "dropbox/",
             lifecycle=[
                 s3.LifecycleRule(
-                    id="expire-old-versions", noncurrent_version_expiration=Duration.days(7)
+                    id="expire-old-versions",
+                    noncurrent_version_expiration=Duration.days(NONCURRENT_DAYS),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
         )
@@ -117,14 +130,17 @@ class StorageStack(Stack):
                 s3.LifecycleRule(
                     id="expire-intermediates",
                     tag_filters={INTERMEDIATE_TAG_KEY: INTERMEDIATE_TAG_VALUE},
-                    expiration=Duration.days(INTERMEDIATE_DAYS),
+                    # Slide images, speech, segments (tagged by the blob store: their keys
+                    # hold the job id, which a lifecycle prefix cannot skip over).
+                    expiration=Duration.days(config.intermediate_days),
+                    noncurrent_version_expiration=Duration.days(1),
                 ),
                 s3.LifecycleRule(
                     id="expire-cache", prefix=CACHE_PREFIX, expiration=Duration.days(CACHE_DAYS)
                 ),
                 s3.LifecycleRule(
                     id="expire-old-versions",
-                    noncurrent_version_expiration=Duration.days(7),
+                    noncurrent_version_expiration=Duration.days(NONCURRENT_DAYS),
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 ),
             ],
@@ -134,7 +150,9 @@ class StorageStack(Stack):
             "outputs/",
             lifecycle=[
                 s3.LifecycleRule(
-                    id="expire-old-versions", noncurrent_version_expiration=Duration.days(30)
+                    id="expire-old-versions",
+                    noncurrent_version_expiration=Duration.days(30),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
             cors=[
@@ -206,8 +224,14 @@ class StorageStack(Stack):
             dropbox_read=bucket_policy(
                 self, "DropboxRead", self.dropbox, write=False, prefix=DROPBOX_PREFIX
             ),
-            table_rw=table_policy(self, "TableReadWrite", self.table, indexes, write=True),
-            table_read=table_policy(self, "TableRead", self.table, indexes, write=False),
+            # The API: every kind but API keys, which it only reads (to check a caller's key).
+            table_rw=table_policy(
+                self, "TableReadWrite", self.table, indexes, write=True, read_only=API_KEY_KINDS
+            ),
+            # The authorizer: API keys, read only.
+            table_read=table_policy(
+                self, "TableRead", self.table, indexes, write=False, kinds=API_KEY_KINDS
+            ),
             voice_keys=self.voice_keys,
             voice_keys_read=secret_read_policy(self, "VoiceKeysRead", self.voice_keys),
             outputs_read=bucket_policy(self, "OutputsRead", self.outputs, write=False),
@@ -222,6 +246,17 @@ class StorageStack(Stack):
                     "can be written."
                 ),
             ),
+            stage_access={
+                name: stage_policy(
+                    self,
+                    f"Stage{name.title().replace('_', '')}Access",
+                    name,
+                    self.artifacts,
+                    self.outputs,
+                    self.table,
+                )
+                for name in STAGE_ACCESS
+            },
         )
 
         for key, value in (

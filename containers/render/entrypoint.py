@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from estudio.errors import EstudioError, InvalidOptions, ToolMissing
+from estudio.errors import EstudioError, InputError, InvalidOptions, ToolMissing
 from estudio.models import JobId, RenderOptions
 from estudio.observability import logger
 from estudio.pipeline.context import StageContext
@@ -132,10 +132,21 @@ def render_scene(ctx: StageContext, args: RenderSceneArgs) -> dict[str, Any]:
     from estudio.pipeline.stages import render_scene_file
 
     found = preflight(ctx.settings.ffmpeg, ctx.settings.encoder)
-    ctx.settings = ctx.settings.model_copy(update={"encoder": found.encoder})
+    # The manifest says where each scene rendered: this host's GPU, or the CPU fallback queue.
+    host = "gpu" if found.gpu else "cpu"
+    ctx.settings = ctx.settings.model_copy(update={"encoder": found.encoder, "render_host": host})
     result = render_scene_file(ctx, args.job_id, args.index, args.options.model_dump(mode="json"))
     # ``encoder`` is what the segment was encoded with (the plan may name one for still scenes).
     return {"encoder": found.encoder, **result, "gpu": found.gpu}
+
+
+def _record_refusal(ctx: StageContext, job_id: str, error: EstudioError) -> None:
+    """An input no retry will fix: the job gets its exact code now (Step Functions sees only
+    the exit code; the fail stage then leaves a job that is already failed alone)."""
+    try:
+        ctx.jobs.fail(job_id, error.code, error.message.splitlines()[0][:500])
+    except EstudioError as recording:
+        logger.warning("could not record the refusal on the job", error=type(recording).__name__)
 
 
 def _cloud_context() -> StageContext:
@@ -159,7 +170,13 @@ def main(
             return EXIT_OK
         args = parse_render_scene(values)
         logger.append_keys(job_id=args.job_id, scene=args.index)
-        result = render_scene(context_factory(), args)
+        ctx = context_factory()
+        try:
+            result = render_scene(ctx, args)
+        except EstudioError as error:
+            if isinstance(error, InputError):
+                _record_refusal(ctx, args.job_id, error)
+            raise
     except EstudioError as error:
         logger.error(
             "render failed", error=type(error).__name__, code=error.code, reason=error.message[:500]

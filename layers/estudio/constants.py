@@ -18,6 +18,9 @@ ENV_TABLE: Final = "ESTUDIO_AWS_TABLE"
 ENV_STATE_MACHINE_ARN: Final = "ESTUDIO_AWS_STATE_MACHINE_ARN"
 ENV_EVENTS_QUEUE_URL: Final = "ESTUDIO_AWS_EVENTS_QUEUE_URL"
 ENV_IDEMPOTENCY_TTL_S: Final = "ESTUDIO_AWS_IDEMPOTENCY_TTL_S"
+# Days job and webhook-delivery items live (the table's TTL; SQLite hides and purges them).
+ENV_RECORD_TTL_DAYS: Final = "ESTUDIO_AWS_RECORD_TTL_DAYS"
+RECORD_TTL_DAYS: Final = 90
 # The Secrets Manager secret holding the voice providers' keys (speak and API functions only).
 ENV_VOICE_SECRET_ARN: Final = "ESTUDIO_AWS_VOICE_SECRET_ARN"
 
@@ -28,9 +31,10 @@ TABLE_TTL_ATTRIBUTE: Final = "expires_at"
 TENANT_INDEX: Final = "tenant-index"  # kind#tenant, newest first: ItemStore.list
 TENANT_INDEX_PK: Final = "gsi1pk"
 TENANT_INDEX_SK: Final = "gsi1sk"
-KIND_INDEX: Final = "kind-index"  # one partition per kind: ItemStore.find
+KIND_INDEX: Final = "kind-index"  # "{kind}#{shard}": ItemStore.find, never one hot partition
 KIND_INDEX_PK: Final = "gsi2pk"
 KIND_INDEX_SK: Final = "gsi2sk"
+KIND_INDEX_SHARDS: Final = 16  # each kind's items spread over this many index partitions
 # Kinds whose ``find`` is an exact index hit (the kind-index sort key holds "field=value");
 # any other kind/field is a query of that kind's partition with a filter.
 INDEXED_LOOKUPS: Final[dict[str, str]] = {"apikey": "hash"}
@@ -41,7 +45,14 @@ OUTPUT_KEY_PATTERN: Final = "jobs/*/out/*"
 UPLOAD_KEY_PATTERN: Final = "uploads/*"
 # Objects under these patterns are tagged so a lifecycle rule expires them (S3 lifecycle
 # prefixes cannot hold wildcards, tags can be filtered on).
-INTERMEDIATE_KEY_PATTERNS: Final = ("jobs/*/segments/*", "cache/*")
+# Slide images, speech, segments and the narration are only the render's working material.
+INTERMEDIATE_KEY_PATTERNS: Final = (
+    "jobs/*/slides/*",
+    "jobs/*/speech/*",
+    "jobs/*/segments/*",
+    "jobs/*/narration.m4a",
+    "cache/*",
+)
 INTERMEDIATE_TAG_KEY: Final = "estudio-class"
 INTERMEDIATE_TAG_VALUE: Final = "intermediate"
 CACHE_PREFIX: Final = "cache/"

@@ -172,6 +172,32 @@ class StageTimeout(EstudioError):
     code = "stage_timeout"
 
 
+class ExecutionEnded(EstudioError):
+    """A render execution ended outside the pipeline's own failure state (the reconciler)."""
+
+    code = "execution_failed"
+
+
+class ExecutionTimedOut(ExecutionEnded):
+    code = "execution_timed_out"
+
+
+class SceneRenderFailed(RenderError):
+    """The render container (AWS Batch) exited with an error."""
+
+    code = "scene_render_failed"
+
+
+class SceneRenderTimedOut(SceneRenderFailed):
+    code = "scene_render_timed_out"
+
+
+class RenderHostUnavailable(SceneRenderFailed):
+    """No render host could run the container (capacity, host lost, image not pulled)."""
+
+    code = "render_host_unavailable"
+
+
 class StateMachineError(EstudioError):
     """The ASL definition uses something the local runner does not support, or is malformed."""
 

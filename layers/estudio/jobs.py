@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from estudio.constants import RECORD_TTL_DAYS
 from estudio.errors import ConcurrentUpdate
 from estudio.models import RenderOptions
 from estudio.ports import EventSink, Item, ItemStore
@@ -87,9 +88,15 @@ def overall_progress(stage: str, done: int, total: int) -> int:
 
 
 class JobRepository:
-    def __init__(self, items: ItemStore, events: EventSink | None = None) -> None:
+    def __init__(
+        self,
+        items: ItemStore,
+        events: EventSink | None = None,
+        ttl_s: int | None = RECORD_TTL_DAYS * 86400,
+    ) -> None:
         self.items = items
         self.events = events
+        self.ttl_s = ttl_s  # a job's record expires this long after it was created
 
     def create(
         self,
@@ -107,7 +114,7 @@ class JobRepository:
             "options": options.model_dump(mode="json"),
             "project_id": project_id,
         }
-        job = Job.from_item(self.items.create(JOB_KIND, job_id, tenant, data))
+        job = Job.from_item(self.items.create(JOB_KIND, job_id, tenant, data, ttl_s=self.ttl_s))
         self._emit("render.queued", job)
         return job
 
@@ -206,13 +213,19 @@ class JobRepository:
         return job
 
     def fail(self, job_id: str, code: str, message: str) -> Job:
+        """Fail an unfinished job; ``render.failed`` is emitted by the call that failed it, so
+        a repeated call (a retried stage, a redelivered event) changes and emits nothing."""
+        applied = False
+
         def change(job: Job) -> Mapping[str, Any]:
-            if job.status.finished:
+            nonlocal applied
+            applied = not job.status.finished
+            if not applied:
                 return {}
             return {"status": JobStatus.FAILED.value, "error_code": code, "error_message": message}
 
         job = self._mutate(job_id, change)
-        if job.status == JobStatus.FAILED and job.error_code == code:
+        if applied:
             self._emit("render.failed", job)
         return job
 

@@ -200,6 +200,7 @@ class ManifestScene(Frozen):
     voice: str
     script_source: str
     warnings: list[str] = []
+    rendered_on: str | None = None  # "gpu" / "cpu" (cloud queues, Lambda) / "local"
 
 
 class Manifest(BaseModel):

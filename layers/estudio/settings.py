@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     soffice: str | None = None  # LibreOffice binary; None = search PATH
     ffmpeg: str | None = None  # None = imageio-ffmpeg's bundled binary
     encoder: str = "auto"  # auto | libx264 | h264_nvenc
+    render_host: str = "local"  # where scenes render, for the manifest: local | cpu | gpu
     face_python: str | None = None  # talking photo's face environment; None = .venv-face
     voice_chain: list[str] = []  # e.g. ["elevenlabs:<id>", "azure:pt-BR-FranciscaNeural"]
     elevenlabs_api_key: SecretStr | None = Field(default=None, alias="ELEVENLABS_API_KEY")

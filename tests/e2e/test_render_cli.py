@@ -96,6 +96,7 @@ def test_video_duration_matches_the_manifest_and_has_audio(
     assert scenes[-1]["end_s"] == pytest.approx(manifest["duration_s"], abs=1e-3)
     for key in ("index", "slide_number", "title", "script", "spoken", "start_s", "end_s", "voice"):
         assert key in scenes[0]
+    assert {scene["rendered_on"] for scene in scenes} == {"local"}  # this machine rendered all
     assert set(manifest["stage_seconds"]) >= {"parse", "rasterize", "speak", "render", "assemble"}
 
 

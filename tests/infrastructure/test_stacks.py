@@ -193,7 +193,8 @@ def test_given_the_state_machine_role_then_it_has_what_submit_job_sync_needs(
     rule = json.dumps(by_action["events:PutRule"]["Resource"])
     assert f"rule/{c.BATCH_EVENTS_RULE}" in rule
     submit = json.dumps(by_action["batch:SubmitJob"]["Resource"])
-    assert "Estudio-test-Render" in submit and "*" not in submit
+    assert "Estudio-test-Render" in submit and "*" not in submit  # the queues
+    assert "PresenterGpuJob" in submit and "PresenterCpuJob" in submit  # same-stack definitions
     invoke = by_action["lambda:InvokeFunction"]["Resource"]
     from estudio.pipeline.stages import RESOURCES
 
@@ -203,16 +204,23 @@ def test_given_the_state_machine_role_then_it_has_what_submit_job_sync_needs(
 def test_given_the_render_queue_then_jobs_get_a_gpu_and_nvenc_capabilities(
     assembly: Assembly,
 ) -> None:
-    (definition,) = assembly.resources("Render", "AWS::Batch::JobDefinition").values()
+    definitions = assembly.resources("Pipeline", "AWS::Batch::JobDefinition").values()
+    (definition,) = [
+        d
+        for d in definitions
+        if {"Type": "GPU", "Value": "1"}
+        in d["Properties"]["ContainerProperties"]["ResourceRequirements"]
+    ]
     container = definition["Properties"]["ContainerProperties"]
-    assert {"Type": "GPU", "Value": "1"} in container["ResourceRequirements"]
     env = {e["Name"]: e["Value"] for e in container["Environment"]}
     assert env["NVIDIA_DRIVER_CAPABILITIES"] == "compute,utility,video"
     assert set(env) >= {c.ENV_ARTIFACTS_BUCKET, c.ENV_TABLE, c.ENV_EVENTS_QUEUE_URL}
     environments = assembly.resources("Render", "AWS::Batch::ComputeEnvironment").values()
     kinds = sorted(e["Properties"]["ComputeResources"]["Type"] for e in environments)
-    assert kinds == ["EC2", "SPOT"]
-    for env_ in environments:
+    assert kinds == ["EC2", "FARGATE", "SPOT"]  # Fargate: the CPU fallback queue
+    for env_ in [
+        e for e in environments if e["Properties"]["ComputeResources"]["Type"] != "FARGATE"
+    ]:
         resources = env_["Properties"]["ComputeResources"]
         assert sorted(resources["InstanceTypes"]) == ["g4dn", "g5", "g6"]
         assert resources["MinvCpus"] == 0

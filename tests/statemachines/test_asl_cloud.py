@@ -56,6 +56,14 @@ def test_given_lambda_placeholders_then_each_names_its_own_stage_function(
     assert "LibreOffice" in handlers["RasterizeFunctionArn"]
 
 
+def _logical_id(machine: dict[str, Any], prefix: str) -> str:
+    for value in machine["DefinitionSubstitutions"].values():
+        ref = value.get("Ref", "") if isinstance(value, dict) else ""
+        if ref.startswith(prefix):
+            return str(ref)
+    raise AssertionError(f"no substitution refers to {prefix}")
+
+
 def test_given_batch_placeholders_then_they_name_the_render_queue_and_definition(
     machine: dict[str, Any],
 ) -> None:
@@ -63,4 +71,8 @@ def test_given_batch_placeholders_then_they_name_the_render_queue_and_definition
     queue = json.dumps(substitutions["RenderJobQueueArn"])
     definition = json.dumps(substitutions["RenderJobDefinitionArn"])
     assert "Fn::ImportValue" in queue and "Queue" in queue
-    assert "Fn::ImportValue" in definition and "RenderScene" in definition
+    # A job definition's ARN names its revision: it stays in the state machine's own stack.
+    assert definition == json.dumps({"Ref": _logical_id(machine, "PresenterGpuJob")})
+    cpu_queue = json.dumps(substitutions["RenderCpuJobQueueArn"])
+    assert "Fn::ImportValue" in cpu_queue and "CpuQueue" in cpu_queue
+    assert "PresenterCpuJob" in json.dumps(substitutions["RenderCpuJobDefinitionArn"])

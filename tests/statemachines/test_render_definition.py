@@ -69,5 +69,10 @@ def test_every_top_level_work_state_is_caught_into_the_one_failure_state() -> No
 
 def test_every_placeholder_has_a_local_stage_or_is_a_batch_resource() -> None:
     placeholders = set(re.findall(r"\$\{(\w+)\}", DEFINITION.read_text(encoding="utf-8")))
-    batch = {"RenderJobQueueArn", "RenderJobDefinitionArn"}
+    batch = {
+        "RenderJobQueueArn",
+        "RenderJobDefinitionArn",
+        "RenderCpuJobQueueArn",
+        "RenderCpuJobDefinitionArn",
+    }
     assert placeholders - batch == set(RESOURCES)

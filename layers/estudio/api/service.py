@@ -172,7 +172,7 @@ def new_upload(
     """Reserve an upload for a large deck: its id and the blob key the client PUTs to."""
     owned(services.items, PROJECT_KIND, project_id, tenant)
     upload_id = "upl_" + secrets.token_hex(10)
-    key = f"projects/{project_id}/uploads/{upload_id}.pptx"
+    key = f"uploads/{project_id}/{upload_id}.pptx"  # UPLOAD_KEY_PATTERN: the uploads bucket
     services.items.create(
         UPLOAD_KIND,
         upload_id,

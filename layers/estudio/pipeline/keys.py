@@ -44,7 +44,7 @@ def segment(job_id: str, index: int) -> str:
 
 
 def segment_info(job_id: str, index: int) -> str:
-    """What rendered the segment (``{"encoder": ...}``), written beside it."""
+    """Where the segment rendered (``SegmentInfo``), beside the segment."""
     return f"jobs/{job_id}/segments/{index:04d}.json"
 
 

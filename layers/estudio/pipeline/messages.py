@@ -91,6 +91,14 @@ class SegmentResult(Message):
     encoder: str = ""  # what this host encoded the segment with
 
 
+class SegmentInfo(Message):
+    """Stored beside a segment: where it rendered (the manifest's ``rendered_on``)."""
+
+    rendered_on: str
+    encoder: str
+    reused: bool = False
+
+
 class NarrationResult(Message):
     key: str
     duration_s: float

@@ -23,6 +23,7 @@ from estudio.models import Deck, Manifest, ManifestScene, Plan, ScenePlan, Speec
 from estudio.observability import logger
 from estudio.pipeline import keys
 from estudio.pipeline.context import StageContext
+from estudio.pipeline.failures import batch_failure
 from estudio.pipeline.messages import (
     AssembleResult,
     FailureInput,
@@ -38,6 +39,7 @@ from estudio.pipeline.messages import (
     RenderSceneTask,
     SceneItem,
     SceneTask,
+    SegmentInfo,
     SegmentResult,
     SpeechResult,
 )
@@ -301,8 +303,8 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
                 )
                 ctx.blobs.put_file(cached, out, "video/mp4")
         ctx.blobs.put_file(target, out, "video/mp4")
-    info = json.dumps({"encoder": encoder}).encode()
-    ctx.blobs.put_bytes(keys.segment_info(msg.job_id, msg.index), info, "application/json")
+    info = SegmentInfo(rendered_on=ctx.settings.render_host, encoder=encoder, reused=reused)
+    _store(ctx, keys.segment_info(msg.job_id, msg.index), info)
     ctx.item_done(msg.job_id, "render", msg.index, len(timeline.scenes))
     return SegmentResult(index=msg.index, key=target, reused=reused, encoder=encoder)
 
@@ -319,6 +321,11 @@ def _encoders(ctx: StageContext, job_id: str, timeline: Plan) -> str:
             info = {}
         used.add(str(info.get("encoder") or timeline.encoder))
     return ",".join(sorted(used)) or timeline.encoder
+
+
+def _rendered_on(ctx: StageContext, job_id: str, index: int) -> str | None:
+    key = keys.segment_info(job_id, index)
+    return _load(ctx, key, SegmentInfo).rendered_on if ctx.blobs.exists(key) else None
 
 
 def _fades(scene: ScenePlan, count: int) -> tuple[float, float]:
@@ -451,6 +458,7 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
                 voice=speech.voice,
                 script_source=source.script_source,
                 warnings=source.warnings,
+                rendered_on=_rendered_on(ctx, msg.job_id, scene.index),
             )
             for scene, source, speech in zip(timeline.scenes, deck.scenes, speeches, strict=True)
         ],
@@ -485,6 +493,9 @@ def record_failure(ctx: StageContext, msg: FailureInput) -> None:
             message = str(parsed.get("errorMessage", cause))
     except ValueError:
         pass
+    batch = batch_failure(name, cause)  # a Batch job's description: our own code instead
+    if batch is not None:
+        name, message = type(batch).__name__, batch.message
     error = error_from_name(name, message)
     code = (
         error.code

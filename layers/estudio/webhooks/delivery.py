@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import httpx
 
+from estudio.constants import RECORD_TTL_DAYS
 from estudio.errors import ConcurrentUpdate, InvalidOptions, InvalidWebhookUrl, NotFound
 from estudio.observability import logger
 from estudio.ports import Item, ItemStore
@@ -112,6 +113,7 @@ class WebhookService:
     rng: random.Random = field(default_factory=random.Random)
     sender: Sender | None = None
     poll_s: float = 1.0
+    record_ttl_s: int | None = RECORD_TTL_DAYS * 86400  # a delivery's record then expires
     _wake: threading.Event = field(default_factory=threading.Event, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
@@ -212,7 +214,9 @@ class WebhookService:
             "log": [],
             "replay_of": replay_of,
         }
-        return self.items.create(DELIVERY_KIND, "dlv_" + secrets.token_hex(10), tenant, data)
+        return self.items.create(
+            DELIVERY_KIND, "dlv_" + secrets.token_hex(10), tenant, data, ttl_s=self.record_ttl_s
+        )
 
     def replay(self, tenant: str, subscription_id: str, delivery_id: str) -> Item:
         """Send a past delivery's event again, as a new delivery with a fresh schedule."""

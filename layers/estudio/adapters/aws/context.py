@@ -29,7 +29,7 @@ from estudio.adapters.aws.blobs import S3BlobStore
 from estudio.adapters.aws.events import SqsEventSink
 from estudio.adapters.aws.items import DynamoItemStore
 from estudio.adapters.aws.orchestrator import StepFunctionsOrchestrator
-from estudio.constants import ENV_PREFIX, OUTPUT_KEY_PATTERN, UPLOAD_KEY_PATTERN
+from estudio.constants import ENV_PREFIX, OUTPUT_KEY_PATTERN, RECORD_TTL_DAYS, UPLOAD_KEY_PATTERN
 from estudio.jobs import JobRepository
 from estudio.observability import logger
 from estudio.pipeline.context import StageContext
@@ -47,6 +47,7 @@ class CloudSettings(BaseSettings):
     state_machine_arn: str | None = None
     events_queue_url: str | None = None
     idempotency_ttl_s: int = 3600
+    record_ttl_days: int = RECORD_TTL_DAYS  # job and webhook-delivery items (table TTL)
     webhooks_allow_private: bool = False  # tests only: deliver to loopback receivers
     voice_secret_arn: str | None = None  # set on the functions that may read the voice keys
     voice_keys_max_age_s: int = 300
@@ -70,7 +71,7 @@ class CloudAdapters:
 
     @property
     def jobs(self) -> JobRepository:
-        return JobRepository(self.items, self.events)
+        return JobRepository(self.items, self.events, ttl_s=self.cloud.record_ttl_days * 86400)
 
 
 def s3_client(session: Any) -> Any:

@@ -6,9 +6,11 @@ Layout (one item per kind/id):
 - ``tenant-index``: ``gsi1pk = "{kind}#{tenant}"``, ``gsi1sk = "{created_at:020.6f}#{id}"`` —
   ``list`` is a query newest first; the cursor is the last item's ``(created_at, id)`` exactly as
   the SQLite store encodes it.
-- ``kind-index``: ``gsi2pk = kind``. ``find`` on a kind/field in ``INDEXED_LOOKUPS`` is an exact
-  key hit (``gsi2sk = "field=value"``); on anything else it is a query of that kind's partition
-  with a filter (meant for small kinds: webhooks, projects), never a table scan.
+- ``kind-index``: ``gsi2pk = "{kind}#{shard:02d}"``, one of ``KIND_INDEX_SHARDS`` partitions per
+  kind (no kind, jobs least of all, piles its writes into one partition). ``find`` on a
+  kind/field in ``INDEXED_LOOKUPS`` is an exact key hit: the shard comes from the value and
+  ``gsi2sk = "field=value"``; on anything else it queries each of the kind's shards with a
+  filter (meant for rare lookups and small kinds: webhooks, projects), never a table scan.
 - ``expires_at``: epoch seconds, the table's TTL attribute. TTL deletes lazily, so reads also
   hide expired items, and ``create`` may overwrite an expired one, as SQLite purges it.
 
@@ -21,6 +23,7 @@ lose nothing even without ``expect_version``.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 import math
 import time
@@ -35,6 +38,7 @@ from estudio.constants import (
     INDEXED_LOOKUPS,
     KIND_INDEX,
     KIND_INDEX_PK,
+    KIND_INDEX_SHARDS,
     KIND_INDEX_SK,
     TABLE_PK,
     TABLE_SK,
@@ -74,6 +78,13 @@ def _sort_key(created_at: float, id: str) -> str:
     return f"{created_at:020.6f}#{id}"
 
 
+def kind_partition(kind: str, spread_by: str, shards: int = KIND_INDEX_SHARDS) -> str:
+    """The kind-index partition of an item: ``spread_by`` (its id, or the value an indexed
+    lookup finds it by) hashed onto one of the kind's ``shards``."""
+    shard = int.from_bytes(hashlib.sha256(spread_by.encode()).digest()[:4], "big") % shards
+    return f"{kind}#{shard:02d}"
+
+
 class DynamoItemStore:
     def __init__(
         self,
@@ -88,11 +99,19 @@ class DynamoItemStore:
     def _key(kind: str, id: str) -> dict[str, str]:
         return {TABLE_PK: f"{kind}#{id}", TABLE_SK: ITEM_SK}
 
-    def _kind_sort_key(self, kind: str, data: Mapping[str, Any], created_at: float, id: str) -> str:
+    def _kind_keys(
+        self, kind: str, data: Mapping[str, Any], created_at: float, id: str
+    ) -> dict[str, str]:
         field = self.indexed_lookups.get(kind)
         if field is not None and isinstance(data.get(field), str):
-            return f"{field}={data[field]}"
-        return _sort_key(created_at, id)
+            return {
+                KIND_INDEX_PK: kind_partition(kind, data[field]),
+                KIND_INDEX_SK: f"{field}={data[field]}",
+            }
+        return {
+            KIND_INDEX_PK: kind_partition(kind, id),
+            KIND_INDEX_SK: _sort_key(created_at, id),
+        }
 
     @staticmethod
     def _item(raw: Mapping[str, Any]) -> Item:
@@ -130,8 +149,7 @@ class DynamoItemStore:
             "updated_at": Decimal(repr(now)),
             TENANT_INDEX_PK: f"{kind}#{tenant}",
             TENANT_INDEX_SK: _sort_key(now, id),
-            KIND_INDEX_PK: kind,
-            KIND_INDEX_SK: self._kind_sort_key(kind, data, now, id),
+            **self._kind_keys(kind, data, now, id),
         }
         if expires is not None:
             raw[TABLE_TTL_ATTRIBUTE] = int(expires)
@@ -190,9 +208,10 @@ class DynamoItemStore:
             sets.append(f"#data.#f{n} = :f{n}")
         lookup = self.indexed_lookups.get(kind)
         if lookup is not None and isinstance(changes.get(lookup), str):
-            names["#k2"] = KIND_INDEX_SK
+            names.update({"#p2": KIND_INDEX_PK, "#k2": KIND_INDEX_SK})
+            values[":p2"] = kind_partition(kind, changes[lookup])
             values[":k2"] = f"{lookup}={changes[lookup]}"
-            sets.append("#k2 = :k2")
+            sets += ["#p2 = :p2", "#k2 = :k2"]
         condition = "attribute_exists(#pk)"
         if expect_version is not None:
             condition += " AND #v = :expected"
@@ -260,27 +279,41 @@ class DynamoItemStore:
         return items, next_cursor
 
     def find(self, kind: str, field: str, value: str) -> builtins.list[Item]:
-        names = {"#gpk": KIND_INDEX_PK}
-        values: dict[str, Any] = {":gpk": kind}
-        query: dict[str, Any] = {"IndexName": KIND_INDEX}
         if self.indexed_lookups.get(kind) == field:
-            names["#gsk"] = KIND_INDEX_SK
-            values[":gsk"] = f"{field}={value}"
-            query["KeyConditionExpression"] = "#gpk = :gpk AND #gsk = :gsk"
-        else:
-            names.update({"#data": "data", "#field": field})
-            values[":value"] = value
-            query["KeyConditionExpression"] = "#gpk = :gpk"
-            query["FilterExpression"] = "#data.#field = :value"
-        query["ExpressionAttributeNames"] = names
-        query["ExpressionAttributeValues"] = values
+            query: dict[str, Any] = {
+                "IndexName": KIND_INDEX,
+                "KeyConditionExpression": "#gpk = :gpk AND #gsk = :gsk",
+                "ExpressionAttributeNames": {"#gpk": KIND_INDEX_PK, "#gsk": KIND_INDEX_SK},
+                "ExpressionAttributeValues": {
+                    ":gpk": kind_partition(kind, value),
+                    ":gsk": f"{field}={value}",
+                },
+            }
+            return self._query_all(query, f"{kind} by {field}")
+        items: builtins.list[Item] = []
+        for shard in range(KIND_INDEX_SHARDS):
+            query = {
+                "IndexName": KIND_INDEX,
+                "KeyConditionExpression": "#gpk = :gpk",
+                "FilterExpression": "#data.#field = :value",
+                "ExpressionAttributeNames": {
+                    "#gpk": KIND_INDEX_PK,
+                    "#data": "data",
+                    "#field": field,
+                },
+                "ExpressionAttributeValues": {":gpk": f"{kind}#{shard:02d}", ":value": value},
+            }
+            items += self._query_all(query, f"{kind} by {field}")
+        return items
+
+    def _query_all(self, query: dict[str, Any], what: str) -> builtins.list[Item]:
         now = time.time()
         items: builtins.list[Item] = []
         while True:
             try:
                 response = self.table.query(**query)
             except (ClientError, BotoCoreError) as error:
-                raise translate(error, f"{kind} by {field}") from error
+                raise translate(error, what) from error
             items += [self._item(raw) for raw in response.get("Items", []) if self._live(raw, now)]
             last = response.get("LastEvaluatedKey")
             if not last:

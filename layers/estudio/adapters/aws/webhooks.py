@@ -215,4 +215,5 @@ def cloud_webhooks(adapters: CloudAdapters) -> CloudWebhookService:
         allow_private=adapters.cloud.webhooks_allow_private,
         wakeups=wakeups,
         sink=sink,
+        record_ttl_s=adapters.cloud.record_ttl_days * 86400,
     )

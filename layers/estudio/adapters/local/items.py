@@ -41,6 +41,16 @@ class SqliteItemStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connection().executescript(SCHEMA)
+        self.purge_expired()
+
+    def purge_expired(self, now: float | None = None) -> int:
+        """Delete every expired item (reads already hide them); returns how many went."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at < ?",
+                (time.time() if now is None else now,),
+            )
+        return cursor.rowcount
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
