@@ -176,10 +176,11 @@ ITEM_CREATE = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 @dataclass(frozen=True)
 class StageAccess:
     """What one stage (or the render container) touches. Key patterns are globs over the
-    artifacts bucket (``outputs_write`` over the outputs bucket); items are ``kind: actions``."""
+    artifacts bucket (``outputs_read`` and ``outputs_write`` over the outputs bucket); items are ``kind: actions``."""
 
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
+    outputs_read: tuple[str, ...] = ()
     outputs_write: tuple[str, ...] = ()
     items: tuple[tuple[str, tuple[str, ...]], ...] = (("job", ITEM_UPDATE),)
     lists_artifacts: bool = True  # ``exists`` needs ListBucket to see a 404, not a 403
@@ -207,6 +208,13 @@ def stage_statements(
     if access.lists_artifacts and (access.reads or access.writes):
         statements.append(
             iam.PolicyStatement(actions=["s3:ListBucket"], resources=[artifacts.bucket_arn])
+        )
+    if access.outputs_read:
+        statements.append(
+            iam.PolicyStatement(
+                actions=OBJECT_READ,
+                resources=[outputs.arn_for_objects(p) for p in access.outputs_read],
+            )
         )
     if access.outputs_write:
         statements.append(
@@ -294,6 +302,18 @@ STAGE_ACCESS: dict[str, StageAccess] = {
             "jobs/*/slides/*",
             "jobs/*/segments/*",
         ),
+        outputs_write=("jobs/*/out/*",),
+    ),
+    # SCORM packages and the storyboard from a finished render: its video, captions and
+    # manifest read back, the zips and the extended manifest written beside them.
+    "package": StageAccess(
+        reads=(
+            "jobs/*/deck.json",
+            "jobs/*/plan.json",
+            "jobs/*/slides/*",
+            "jobs/*/input/quiz.json",
+        ),
+        outputs_read=("jobs/*/out/*",),
         outputs_write=("jobs/*/out/*",),
     ),
     "fail": StageAccess(),

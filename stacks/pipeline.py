@@ -155,7 +155,7 @@ STAGES: tuple[StageSpec, ...] = (
             timeout=Duration.minutes(10),
             ephemeral_mb=8192,
         ),
-        needs_outputs=True,
+        "package",
     ),
     StageSpec(
         "FailFunctionArn",
