@@ -176,7 +176,8 @@ ITEM_CREATE = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 @dataclass(frozen=True)
 class StageAccess:
     """What one stage (or the render container) touches. Key patterns are globs over the
-    artifacts bucket (``outputs_read`` and ``outputs_write`` over the outputs bucket); items are ``kind: actions``."""
+    artifacts bucket (``outputs_read`` and ``outputs_write`` over the outputs bucket); items
+    are ``kind: actions``."""
 
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
