@@ -19,6 +19,12 @@ PresetName = Literal["1080p", "720p", "vertical", "square"]
 SubtitleMode = Literal["sidecar", "burn", "none"]
 Transition = Literal["cut", "fade"]
 AvatarLayout = Literal["pip-right", "pip-left", "beside"]
+# Where a scene's narration comes from: the notes, a script writer, the slide text, or nowhere.
+ScriptMode = Literal["auto", "notes", "text", "rewrite"]
+ScriptSource = Literal[
+    "notes", "slide_text", "none", "edited", "text", "writer:rules", "writer:openai",
+    "writer:bedrock",
+]  # fmt: skip
 
 
 class Frozen(BaseModel):
@@ -49,6 +55,9 @@ class RenderOptions(Frozen):
     avatar_layout: AvatarLayout = "pip-right"
     transition: Transition = "cut"
     language: str | None = None  # None: detected from the deck
+    # auto: notes where a slide has them, else the script writer; notes: notes only; text: the
+    # slide text read as written; rewrite: notes polished and scripts written by the LLM writer.
+    script: ScriptMode = "auto"
 
     @property
     def size(self) -> Preset:
@@ -64,6 +73,24 @@ class PictureInfo(Frozen):
     problem: str | None = None  # "linked", "missing_blip", "too_large", ...
 
 
+class TextBlock(Frozen):
+    """One piece of slide text as laid out: a text shape's paragraphs or a table's cells."""
+
+    kind: Literal["text", "table"] = "text"
+    paragraphs: list[str] = []  # text: one entry per non-empty paragraph
+    levels: list[int] = []  # text: each paragraph's outline level (0 = top)
+    rows: list[list[str]] = []  # table: cell text by row ("" for an empty cell)
+    top: float | None = None  # where it sits, as a fraction of the slide's height (0 = top)
+    bottom: float | None = None
+
+
+class SlideContent(Frozen):
+    """What is on a slide besides its title, in reading order (what a script writer reads)."""
+
+    blocks: list[TextBlock] = []
+    pictures: int = 0
+
+
 class Scene(Frozen):
     """One visible slide."""
 
@@ -71,10 +98,11 @@ class Scene(Frozen):
     slide_number: int = Field(ge=1)  # position in the deck, 1-based (hidden slides counted)
     title: str | None = None
     script: str  # narration as written (notes, else slide text); "" for a silent slide
-    script_source: Literal["notes", "slide_text", "none", "edited"]
+    script_source: ScriptSource
     voice: VoiceId | None = None  # a per-scene voice chosen by the author (else the render's)
     pictures: list[PictureInfo] = []
     warnings: list[str] = []  # what will not render faithfully
+    content: SlideContent = SlideContent()
 
 
 class Deck(Frozen):
