@@ -143,6 +143,8 @@ class SpeechText(Frozen):
     # Aligned spans (written_start, written_end, spoken_start, spoken_end), in order, covering both
     # strings: maps a word found in ``spoken`` back to the words the author wrote.
     spans: list[tuple[int, int, int, int]] = []
+    # Silences the author asked for ("[pausa]", a blank line): (offset in ``spoken``, seconds).
+    pauses: list[tuple[int, float]] = []
 
 
 class Speech(Frozen):

@@ -285,8 +285,12 @@ def _structured(content: _SlideContent, slide_height: int) -> SlideContent:
         else:
             levels = block.levels if len(block.levels) == len(block.lines) else []
             blocks.append(
-                TextBlock(paragraphs=block.lines, levels=levels or [0] * len(block.lines),
-                          top=top, bottom=bottom)
+                TextBlock(
+                    paragraphs=block.lines,
+                    levels=levels or [0] * len(block.lines),
+                    top=top,
+                    bottom=bottom,
+                )
             )
     return SlideContent(blocks=blocks, pictures=len(content.pictures))
 
@@ -422,9 +426,7 @@ def _paragraphs(tx_body: etree._Element) -> list[str]:
     return [text for text, _ in _leveled_paragraphs(tx_body)]
 
 
-def _leveled_paragraphs(
-    tx_body: etree._Element, keep_empty: bool = False
-) -> list[tuple[str, int]]:
+def _leveled_paragraphs(tx_body: etree._Element, keep_empty: bool = False) -> list[tuple[str, int]]:
     """``_paragraphs`` with each paragraph's outline level (``a:pPr/@lvl``, 0 when absent);
     ``keep_empty`` keeps empty paragraphs as ``""`` (a blank line in the notes is a pause)."""
     lines: list[tuple[str, int]] = []

@@ -40,6 +40,7 @@ def speech_cache_key(
         "spoken": text.spoken,
         "written": text.written,
         "spans": [list(span) for span in text.spans],
+        "pauses": [list(pause) for pause in text.pauses],
         "glossary": glossary_version,
         "settings": dict(settings or {}),
     }
