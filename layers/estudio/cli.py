@@ -112,6 +112,7 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         avatar_layout=args.avatar_layout,
         transition=args.transition,
         language=args.language,
+        script=args.script,
     )
     _check_avatar(options.avatar)
     glossary = _read_glossary(args.glossary)
@@ -310,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--language", help="override the detected language (pt-BR, en, es)")
     render.add_argument(
         "--glossary", help="pronunciation glossary, TSV: term<TAB>spoken[<TAB>ipa] per line"
+    )
+    render.add_argument(
+        "--script",
+        choices=["auto", "notes", "text", "rewrite"],
+        default="auto",
+        help="narration: auto (notes, else written for listening), notes (notes only), "
+        "text (the slide text as written), rewrite (notes polished by the LLM writer)",
     )
     render.add_argument("--keep-intermediates", action="store_true", help=argparse.SUPPRESS)
     render.set_defaults(handler=cmd_render)

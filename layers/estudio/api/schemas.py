@@ -13,6 +13,8 @@ from estudio.models import (
     AvatarLayout,
     BuiltinAvatarId,
     PresetName,
+    ScriptMode,
+    ScriptSource,
     SubtitleMode,
     Transition,
     VoiceId,
@@ -121,7 +123,7 @@ class ScenePublic(Schema):
     slide_number: int
     title: str | None = None
     script: str
-    script_source: Literal["notes", "slide_text", "none", "edited"]
+    script_source: ScriptSource
     voice: str | None = None
     edited: bool = False
     warnings: list[str] = []
@@ -130,6 +132,19 @@ class ScenePublic(Schema):
 class SceneUpdate(Schema):
     script: Script | None = None
     voice: VoiceId | None = None
+
+
+class ScriptsWrite(Schema):
+    """Write the narration of the project's scenes now, to read and edit before rendering."""
+
+    script: Literal["auto", "rewrite"] = Field(
+        default="auto",
+        description="auto: scenes without notes get a written script; rewrite: every scene, "
+        "notes polished by the LLM writer (409 `writer_unavailable` when none is configured).",
+    )
+    overwrite: bool = Field(
+        default=False, description="Also replace scripts the author edited by hand."
+    )
 
 
 # --- renders -------------------------------------------------------------------------------------
@@ -141,6 +156,7 @@ class RenderCreate(Schema):
     avatar_layout: AvatarLayout = "pip-right"
     transition: Transition = "cut"
     language: Language | None = None
+    script: ScriptMode = "auto"
 
 
 class RenderError(Schema):
