@@ -78,7 +78,8 @@ def clean_inline(text: str, phrases: Phrases) -> str:
     text = _BARE_DOMAIN.sub(lambda m: _host(m.group(0)), text)
     text = _HANDLE.sub(phrases.handle, text)
     text = _PATH.sub(phrases.path, text)
-    return text
+    text = re.sub(r"(?<=\w) / (?=\w)", ", ", text)  # "ICMC / USP": not "ICMC slash USP"
+    return re.sub(r"(?<![\w-])--(?=[a-z])", "", text)  # an inline flag: "(--write)" -> "(write)"
 
 
 def only_email(line: str) -> bool:
