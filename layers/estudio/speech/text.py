@@ -376,6 +376,13 @@ class _Normaliser:
 
         rule(r"(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)\]]", self._url)
         rule(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", self._email)
+        # a bare domain ("cast.org", "ganesh.icmc.usp.br"): one word, its dots read
+        rule(
+            r"(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|br|pt|es|uk|au|de)(?:\.[a-z]{2})?"
+            r"(?![\w@/-])",
+            self._url,
+            flags=re.IGNORECASE,
+        )
         num = _NUM_PT if self.is_pt else _NUM_EN
         if self.lang is not None and self.is_pt:
             rule(

@@ -153,7 +153,7 @@ def test_given_a_slow_server_when_written_then_it_times_out_and_rules_stand_in(
     slow = writer(llm, timeout_s=0.3)
     brief = slide_briefs(deck(), "pt-BR")[0]
 
-    with pytest.raises(WriterBusy, match="did not answer in 0.3 s"):
+    with pytest.raises(WriterBusy, match=r"did not answer in 0\.3 s"):
         slow.write(brief, "write", "rascunho")
 
     written = write_scripts(deck(), "auto", Writers(rules=RulesWriter(), llm=slow), "pt-BR")
