@@ -68,8 +68,10 @@ def write_scene(
     if scene.script_source in KEPT_SOURCES:
         return scene
     has_notes = scene.script_source == "notes"
-    if mode == "text":
-        return scene.model_copy(update={"script_source": "text"}) if scene.script else scene
+    if mode == "text":  # today's reading: the notes, else the slide text as written
+        if scene.script_source == "slide_text":
+            return scene.model_copy(update={"script_source": "text"})
+        return scene
     if mode == "notes":
         if has_notes:
             return scene
