@@ -55,9 +55,7 @@ def deck(*scenes: Scene, language: str = "pt-BR") -> Deck:
     )
 
 
-def test_given_a_title_cut_mid_phrase_when_written_then_it_is_completed_not_read_as_a_fragment() -> (
-    None
-):
+def test_given_a_title_cut_mid_phrase_when_written_then_it_is_completed_not_a_fragment() -> None:
     # the real talk: "Welcome to the" in the title box, the city in a text box under it
     written = WRITER.write(brief("Welcome to the", text("Vitória-ES"), index=0))
 
@@ -113,9 +111,8 @@ def test_given_short_points_when_written_then_they_are_one_list_sentence_per_lan
     assert WRITER.write(
         brief("Criteria", text("Speed", "Memory", "Safety"), language="en")
     ).endswith("The key points are: Speed, Memory, and Safety.")
-    assert WRITER.write(brief("Criterios", text("Velocidad", "Memoria", "Integridad"), language="es")).endswith(
-        "Los puntos clave son: Velocidad, Memoria e Integridad."
-    )  # fmt: skip
+    spanish = brief("Criterios", text("Velocidad", "Memoria", "Integridad"), language="es")
+    assert WRITER.write(spanish).endswith("Los puntos clave son: Velocidad, Memoria e Integridad.")
 
 
 def test_given_a_lead_over_sub_points_when_written_then_the_lead_introduces_them() -> None:
