@@ -404,6 +404,10 @@ def start_job(
 ) -> Job:
     """Create a render job and hand it to the orchestrator (the drop folder calls this too)."""
     _check_options(options)
+    if options.script == "rewrite" and (services.writers is None or services.writers.llm is None):
+        from estudio.errors import WriterUnavailable
+
+        raise WriterUnavailable("script mode 'rewrite' needs an LLM writer; none is configured")
     job_id = job_id or "rnd_" + secrets.token_hex(10)
     glossary = render_glossary(services, tenant, project_glossary)
     job = services.jobs.create(job_id, tenant, deck_key, source_name, options, project_id)

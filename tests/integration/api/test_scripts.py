@@ -85,6 +85,8 @@ def test_given_no_llm_when_rewrite_is_asked_then_409_writer_unavailable(env: Env
     assert response.json()["code"] == "writer_unavailable"
     scenes = client.get(f"/v1/projects/{project['id']}/scenes").json()
     assert [s["script_source"] for s in scenes] == ["notes", "slide_text", "slide_text"]
+    render = client.post(f"/v1/projects/{project['id']}/renders", json={"script": "rewrite"})
+    assert render.status_code == 409 and render.json()["code"] == "writer_unavailable"
 
 
 def test_given_a_bad_script_mode_when_rendering_then_422(env: Env) -> None:
