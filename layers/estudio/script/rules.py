@@ -54,6 +54,11 @@ def _is_short(text: str) -> bool:
     return len(text.split()) <= SHORT_WORDS and not re.search(r"[.!?;]\s", text)
 
 
+def _listable(text: str) -> bool:
+    """A point that reads well inside "A, B e C": short, no commas or domains of its own."""
+    return _is_short(text) and "," not in text and not re.search(r"\w\.\w", text)
+
+
 def _item(text: str) -> str:
     return text.strip().rstrip(".;,:").strip()
 
@@ -276,7 +281,7 @@ class RulesWriter:
             return []
         sources = [t for t in texts if _SOURCE.match(t)]  # "Source: …" is said on its own
         texts = [t for t in texts if not _SOURCE.match(t)]
-        if len(texts) >= 3 and all(_is_short(t) for t in texts):
+        if len(texts) >= 3 and all(_listable(t) for t in texts):
             items = [_item(t) for t in texts][:MAX_LISTED]
             listed = phrases.key_points.format(items=join_items(items, phrases))
             return [listed, *(sentence(t) for t in sources)]
