@@ -163,3 +163,17 @@ def test_given_pauses_when_sent_to_elevenlabs_then_break_tags_are_skipped_by_tim
     assert [(t.start, t.end) for t in kept] == [(0, 5), (6, 13)]
     assert spoken[kept[1].start : kept[1].end] == "depois."
     assert kept[1].start_s == 4.4
+
+
+def test_given_a_pause_when_the_cache_key_is_made_then_it_differs_and_others_keep_theirs() -> None:
+    from estudio.speech.cache import speech_cache_key
+
+    plain = to_spoken("Antes depois.", "pt-BR")
+    paused = to_spoken("Antes [pausa] depois.", "pt-BR")
+    longer = to_spoken("Antes [pausa 2s] depois.", "pt-BR")
+
+    keys = {speech_cache_key("espeak", "espeak:pt-br", t) for t in (plain, paused, longer)}
+
+    assert len(keys) == 3
+    # speech without pauses keeps the key it always had (no re-synthesis after an upgrade)
+    assert "pauses" not in str(plain.model_dump(exclude_defaults=True))
