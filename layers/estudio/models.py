@@ -58,6 +58,8 @@ class RenderOptions(Frozen):
     # auto: notes where a slide has them, else the script writer; notes: notes only; text: the
     # slide text read as written; rewrite: notes polished and scripts written by the LLM writer.
     script: ScriptMode = "auto"
+    # Translate the scripts from the deck's language into ``language`` (an LLM writer is needed).
+    translate: bool = False
 
     @property
     def size(self) -> Preset:

@@ -142,18 +142,16 @@ WRITTEN = ("writer:rules", "writer:openai", "writer:bedrock")
 
 def _write_scripts(ctx: StageContext, deck: Deck, msg: JobInput) -> Deck:
     """Each scene's narration for the job's script mode (notes, a writer, or the slide text)."""
-    from estudio.script.service import write_scripts
+    from estudio.script.service import translate_scripts, write_scripts
 
-    language = msg.options.language or deck.language
+    limit = ctx.settings.limits.max_script_chars
     terms = [entry.term for entry in msg.glossary]
-    return write_scripts(
-        deck,
-        msg.options.script,
-        ctx.writers,
-        language,
-        glossary_terms=terms,
-        max_chars=ctx.settings.limits.max_script_chars,
-    )
+    if msg.options.translate and msg.options.language:
+        # written in the deck's own language first, then translated
+        written = write_scripts(deck, msg.options.script, ctx.writers, deck.language, terms, limit)
+        return translate_scripts(written, msg.options.language, ctx.writers, terms, limit)
+    language = msg.options.language or deck.language
+    return write_scripts(deck, msg.options.script, ctx.writers, language, terms, limit)
 
 
 @stage("rasterize", JobRef)

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from estudio.models import TextBlock
 
 WriterName = Literal["rules", "openai", "bedrock"]
-Task = Literal["write", "rewrite"]  # write from the slide; rewrite the author's notes
+# write from the slide; rewrite the author's notes; translate ``draft`` into the brief's language
+Task = Literal["write", "rewrite", "translate"]
 
 
 class SlideBrief(BaseModel):

@@ -48,6 +48,8 @@ class Prompt:
 
 def target_words(brief: SlideBrief, task: Task, draft: str) -> int:
     basis = brief.notes if task == "rewrite" and brief.notes else draft
+    if task == "translate":
+        return max(MIN_WORDS * 2, min(400, len(draft.split())))
     words = len(basis.split())
     return max(25, min(180, round(words * 1.1) or 40))
 
@@ -84,7 +86,12 @@ def build_prompt(brief: SlideBrief, task: Task, draft: str) -> Prompt:
         parts.append(f"The slide shows {brief.pictures} picture(s).")
     if brief.glossary:
         parts.append("Glossary terms (keep as written): " + ", ".join(brief.glossary[:100]))
-    if task == "rewrite":
+    if task == "translate":
+        parts.append(
+            f"Translate this narration into {language}, for listening, keeping its meaning, "
+            "its pause markup ([pausa], [pause 2s]) and the glossary terms exactly:\n" + draft
+        )
+    elif task == "rewrite":
         parts.append("Speaker notes to polish for listening (keep their meaning):\n" + brief.notes)
     else:
         parts.append("A plain draft of the narration, for content and length:\n" + draft)
@@ -116,7 +123,7 @@ def validate_answer(answer: str, brief: SlideBrief, prompt: Prompt) -> str:
         raise WriterAnswerRejected("the answer was formatted (markdown), not plain prose")
     if _URL.search(text):
         raise WriterAnswerRejected("the answer spelled out a URL")
-    if PAUSE_MARKUP.search(text) and not PAUSE_MARKUP.search(brief.notes):
+    if PAUSE_MARKUP.search(text) and not PAUSE_MARKUP.search(brief.notes + prompt.user):
         raise WriterAnswerRejected("the answer added pause markup")
     words = len(text.split())
     low = max(MIN_WORDS, round(prompt.target_words * 0.35))

@@ -94,6 +94,8 @@ class RulesWriter:
         phrases = phrases_for(brief.language)
         if phrases is None:
             raise WriterFailed(f"the rules writer does not speak {brief.language}")
+        if task == "translate":
+            raise WriterFailed("the rules writer does not translate")
         if task == "rewrite":
             return clean_inline(brief.notes, phrases).strip()
         groups = self._groups(brief.blocks)

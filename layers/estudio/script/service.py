@@ -132,6 +132,45 @@ def write_scene(
     )
 
 
+def translate_scripts(
+    deck: Deck,
+    language: str,
+    writers: Writers,
+    glossary_terms: Sequence[str] = (),
+    max_chars: int = 10_000,
+) -> Deck:
+    """Every scene's script in ``language``, translated by the LLM writer (glossary terms and
+    pause markup kept). Refused (``WriterUnavailable``) without one; a scene that cannot be
+    translated fails the job (``WriterFailed``): a script is never left in the wrong language."""
+    if deck.language.split("-")[0].lower() == language.split("-")[0].lower():
+        return deck  # already in that language
+    if writers.llm is None:
+        raise WriterUnavailable(
+            "translation needs an LLM writer: set ESTUDIO_LLM_BASE_URL and ESTUDIO_LLM_MODEL, "
+            "or ESTUDIO_BEDROCK_MODEL_ID"
+        )
+    llm = writers.llm
+    briefs = slide_briefs(deck, language, glossary_terms)
+
+    def one(pair: tuple[Scene, SlideBrief]) -> Scene:
+        scene, brief = pair
+        if not scene.script.strip():
+            return scene
+        try:
+            translated = llm.write(brief, "translate", scene.script)
+        except WriterFailed as error:
+            raise WriterFailed(
+                f"scene {scene.index + 1} could not be translated into {language}: {error.message}"
+            ) from error
+        return scene.model_copy(update={"script": _truncate(translated, max_chars)})
+
+    pairs = list(zip(deck.scenes, briefs, strict=True))
+    with ThreadPoolExecutor(max_workers=PARALLEL_CALLS, thread_name_prefix="translate") as pool:
+        scenes = list(pool.map(one, pairs))
+    logger.info("scripts translated", language=language, scenes=len(scenes), writer=llm.name)
+    return deck.model_copy(update={"scenes": scenes, "language": language})
+
+
 def write_scripts(
     deck: Deck,
     mode: ScriptMode,

@@ -26,6 +26,8 @@ class FakeLLM:
     replies: list[Reply] = field(default_factory=list)  # consumed in order, then ``default``
     # replies for the prompts that name a slide title ("Slide title: X"), consumed in order
     by_title: dict[str, list[Reply]] = field(default_factory=dict)
+    # a reply for every prompt that contains the key (translation prompts, say), never consumed
+    when: dict[str, Reply] = field(default_factory=dict)
     default: Reply = field(default_factory=lambda: Reply("Texto padrão."))
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
@@ -33,6 +35,9 @@ class FakeLLM:
 
     def next_reply(self, prompt: str) -> Reply:
         with self.lock:
+            for needle, reply in self.when.items():
+                if needle in prompt:
+                    return reply
             for title, queued in self.by_title.items():
                 if f"Slide title: {title}\n" in prompt and queued:
                     return queued.pop(0)

@@ -170,7 +170,9 @@ def test_given_rewrite_when_notes_exist_then_they_are_polished_by_the_llm(llm: F
     written = write_scripts(deck(), "rewrite", writers, "pt-BR")
 
     assert written.scenes[3].script_source == "writer:openai"
-    rewrite = next(r for r in llm.requests if "Encerramento" in r["messages"][1]["content"])
+    rewrite = next(
+        r for r in llm.requests if "Slide title: Encerramento\n" in r["messages"][1]["content"]
+    )
     assert "Speaker notes to polish" in rewrite["messages"][1]["content"]
     assert "Lembrem-se do cadeado!" in rewrite["messages"][1]["content"]
 
@@ -207,3 +209,29 @@ def test_given_an_answer_with_pause_markup_when_the_author_wrote_none_then_it_is
 
     with pytest.raises(WriterAnswerRejected, match="pause markup"):
         writer(llm).write(brief, "write", "rascunho de vinte palavras " * 4)
+
+
+def test_given_a_target_language_when_translating_then_each_script_is_translated_or_refused(
+    llm: FakeLLM,
+) -> None:
+    from estudio.errors import WriterFailed
+    from estudio.script.service import translate_scripts
+
+    llm.default = Reply(ENGLISH)
+    source = write_scripts(deck(), "auto", Writers(rules=RulesWriter()), "pt-BR")
+
+    english = translate_scripts(source, "en", Writers(rules=RulesWriter(), llm=writer(llm)))
+
+    assert english.language == "en"
+    assert [s.script for s in english.scenes] == [ENGLISH] * 4
+    assert [s.script_source for s in english.scenes] == [s.script_source for s in source.scenes]
+    prompt = llm.requests[0]["messages"][1]["content"]
+    assert "Translate this narration into English" in prompt
+    # the same language is no translation at all, and needs no LLM
+    assert translate_scripts(source, "pt-PT", Writers(rules=RulesWriter())) is source
+    with pytest.raises(WriterUnavailable):
+        translate_scripts(source, "en", Writers(rules=RulesWriter()))
+    # an answer in the wrong language fails the scene: never a script in the wrong language
+    llm.default = Reply(GOOD_PT)
+    with pytest.raises(WriterFailed, match="could not be translated into en"):
+        translate_scripts(source, "en", Writers(rules=RulesWriter(), llm=writer(llm)))
