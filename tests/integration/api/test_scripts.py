@@ -4,6 +4,7 @@ scene like an edit, can be read and corrected, and is what the render receives."
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from pptx import Presentation
 
@@ -96,3 +97,22 @@ def test_given_a_bad_script_mode_when_rendering_then_422(env: Env) -> None:
     response = client.post(f"/v1/projects/{project['id']}/renders", json={"script": "magic"})
 
     assert response.status_code == 422
+
+
+def test_given_a_sidecar_with_a_script_mode_when_dropped_then_the_render_uses_it(
+    env: Env, tmp_path: Path
+) -> None:
+    import json
+
+    from estudio.dropbox import DropFolder
+
+    root = tmp_path / "drop"
+    (root / "acme").mkdir(parents=True)
+    (root / "acme" / "aula.pptx").write_bytes(notesless_deck())
+    (root / "acme" / "aula.json").write_text(json.dumps({"script": "notes"}))
+    drop = DropFolder(root, env.app.state.services, settle_s=2.0)
+
+    drop.scan(now=0.0)
+    [job_id] = drop.scan(now=5.0)
+
+    assert env.app.state.services.jobs.get(job_id).options.script == "notes"
