@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -93,8 +94,6 @@ def _new_job_id() -> str:
 
 def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
     from estudio.local import local_context
-    from estudio.pipeline import keys
-    from estudio.pipeline.runner import run_job
 
     settings = _settings(args)
     deck = Path(args.deck)
@@ -107,6 +106,7 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         )
     if not 1 <= args.completion_percent <= 100:
         raise InvalidOptions(f"--completion-percent must be 1-100, not {args.completion_percent}")
+    languages = _languages(args.languages)
     options = RenderOptions(
         voice=args.voice,
         preset=args.preset,
@@ -114,7 +114,9 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         avatar=args.avatar,
         avatar_layout=args.avatar_layout,
         transition=args.transition,
-        language=args.language,
+        language=languages[0] if languages else args.language,
+        script=args.script,
+        translate=bool(languages),
         packages=_packages(args.package),
         completion_percent=args.completion_percent,
     )
@@ -123,6 +125,52 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
     quiz = _read_quiz(args.quiz, options)
     bars = ProgressBars(enabled=not args.json and sys.stderr.isatty())
     ctx = local_context(settings, on_progress=bars)
+    if len(languages) > 1 and ctx.writers.llm is None:
+        from estudio.errors import WriterUnavailable
+
+        raise WriterUnavailable(
+            "--languages needs an LLM writer to translate the scripts: set ESTUDIO_LLM_BASE_URL "
+            "and ESTUDIO_LLM_MODEL, or ESTUDIO_BEDROCK_MODEL_ID"
+        )
+    out = Path(args.out)
+    try:
+        result = _render_one(ctx, deck, options, glossary, quiz, out, args.keep_intermediates)
+        if languages:
+            result["languages"] = {languages[0]: str(out)}
+        for language in languages[1:]:  # each further language in DIR/<lang>/, its own voice
+            other = options.model_copy(update={"language": language, "voice": None})
+            done = _render_one(
+                ctx, deck, other, glossary, quiz, out / language, args.keep_intermediates
+            )
+            result["languages"][language] = done["out"]
+            result["wall_s"] = round(result["wall_s"] + done["wall_s"], 2)
+    finally:
+        bars.close()
+    return result
+
+
+def _languages(value: str | None) -> list[str]:
+    if not value:
+        return []
+    languages = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    for language in languages:
+        if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
+            raise InvalidOptions(f"--languages: {language!r} is not a language tag (pt-BR, en, es)")
+    return languages
+
+
+def _render_one(
+    ctx: Any,
+    deck: Path,
+    options: RenderOptions,
+    glossary: Any,
+    quiz: Any,
+    out: Path,
+    keep: bool,
+) -> dict[str, Any]:
+    from estudio.pipeline import keys
+    from estudio.pipeline.runner import run_job
+
     job_id = _new_job_id()
     deck_key = keys.deck(job_id)
     ctx.blobs.put_file(deck_key, deck)
@@ -130,22 +178,18 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         ctx.blobs.put_bytes(keys.quiz(job_id), quiz.model_dump_json().encode(), "application/json")
     ctx.jobs.create(job_id, "local", deck_key, deck.name, options)
     started = time.perf_counter()
-    try:
-        run_job(
-            ctx,
-            {
-                "job_id": job_id,
-                "deck_key": deck_key,
-                "options": options.model_dump(mode="json"),
-                "glossary": [entry.model_dump() for entry in glossary.entries],
-            },
-        )
-    finally:
-        bars.close()
-    out = Path(args.out)
+    run_job(
+        ctx,
+        {
+            "job_id": job_id,
+            "deck_key": deck_key,
+            "options": options.model_dump(mode="json"),
+            "glossary": [entry.model_dump() for entry in glossary.entries],
+        },
+    )
     names = output_names(options)
     _publish_outputs(ctx, job_id, out, names)
-    if not args.keep_intermediates:
+    if not keep:
         for key in ctx.blobs.list(keys.job_prefix(job_id)):
             ctx.blobs.delete(key)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -348,6 +392,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--transition", choices=["cut", "fade"], default="cut")
     render.add_argument("--language", help="override the detected language (pt-BR, en, es)")
     render.add_argument(
+        "--languages",
+        help="render in several languages, e.g. pt-BR,en: the first into --out, each further "
+        "one into OUT/<lang>/, its scripts translated by the LLM writer",
+    )
+    render.add_argument(
         "--glossary", help="pronunciation glossary, TSV: term<TAB>spoken[<TAB>ipa] per line"
     )
     render.add_argument(
@@ -365,6 +414,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=90,
         metavar="N",
         help="share of the video a learner must watch for the LMS to record completion (90)",
+    )
+    render.add_argument(
+        "--script",
+        choices=["auto", "notes", "text", "rewrite"],
+        default="auto",
+        help="narration: auto (notes, else written for listening), notes (notes only), "
+        "text (the slide text as written), rewrite (notes polished by the LLM writer)",
     )
     render.add_argument("--keep-intermediates", action="store_true", help=argparse.SUPPRESS)
     render.set_defaults(handler=cmd_render)
@@ -444,6 +500,8 @@ def _print_render_summary(result: dict[str, Any]) -> None:
     )
     for name, path in result["outputs"].items():
         print(f"  {name:<15} {path}")
+    for language, folder in result.get("languages", {}).items():
+        print(f"  {language:<15} {folder}")
 
 
 if __name__ == "__main__":

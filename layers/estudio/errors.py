@@ -92,6 +92,13 @@ class InvalidWebhookUrl(InputError):
     code = "invalid_webhook_url"
 
 
+class WriterUnavailable(InputError):
+    """A script mode that needs an LLM writer (``rewrite``) with none configured."""
+
+    code = "writer_unavailable"
+    http_status = 409
+
+
 class NotFound(EstudioError):
     code = "not_found"
     user_error = True
@@ -146,6 +153,27 @@ class VoiceProviderAuthError(EstudioError):
 
 class VoiceProviderError(EstudioError):
     code = "voice_failed"
+
+
+class WriterFailed(EstudioError):
+    """An LLM script writer failed or gave an unusable answer; the rules writer stands in.
+
+    Never leaves the script stage: the scene falls back and the manifest says why."""
+
+    code = "writer_failed"
+
+
+class WriterBusy(WriterFailed):
+    """Rate limited, 5xx or a timeout from an LLM writer: retried once, then the fallback."""
+
+    code = "writer_busy"
+    transient = True
+
+
+class WriterAnswerRejected(WriterFailed):
+    """The answer was not plain prose of the right length in the right language."""
+
+    code = "writer_answer_rejected"
 
 
 class ToolMissing(EstudioError):

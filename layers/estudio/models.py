@@ -22,6 +22,12 @@ AvatarLayout = Literal["pip-right", "pip-left", "beside"]
 # What the LMS stage may add to a render's outputs (``estudio.lms``): ``<kind>.zip`` each.
 PackageKind = Literal["scorm12", "scorm2004", "storyboard"]
 PACKAGE_KINDS: tuple[PackageKind, ...] = ("scorm12", "scorm2004", "storyboard")
+# Where a scene's narration comes from: the notes, a script writer, the slide text, or nowhere.
+ScriptMode = Literal["auto", "notes", "text", "rewrite"]
+ScriptSource = Literal[
+    "notes", "slide_text", "none", "edited", "text", "writer:rules", "writer:openai",
+    "writer:bedrock",
+]  # fmt: skip
 
 
 class Frozen(BaseModel):
@@ -62,6 +68,12 @@ class RenderOptions(Frozen):
     def _one_of_each(cls, value: tuple[PackageKind, ...]) -> tuple[PackageKind, ...]:
         return tuple(kind for kind in PACKAGE_KINDS if kind in value)
 
+    # auto: notes where a slide has them, else the script writer; notes: notes only; text: the
+    # slide text read as written; rewrite: notes polished and scripts written by the LLM writer.
+    script: ScriptMode = "auto"
+    # Translate the scripts from the deck's language into ``language`` (an LLM writer is needed).
+    translate: bool = False
+
     @property
     def size(self) -> Preset:
         return PRESETS[self.preset]
@@ -76,6 +88,24 @@ class PictureInfo(Frozen):
     problem: str | None = None  # "linked", "missing_blip", "too_large", ...
 
 
+class TextBlock(Frozen):
+    """One piece of slide text as laid out: a text shape's paragraphs or a table's cells."""
+
+    kind: Literal["text", "table"] = "text"
+    paragraphs: list[str] = []  # text: one entry per non-empty paragraph
+    levels: list[int] = []  # text: each paragraph's outline level (0 = top)
+    rows: list[list[str]] = []  # table: cell text by row ("" for an empty cell)
+    top: float | None = None  # where it sits, as a fraction of the slide's height (0 = top)
+    bottom: float | None = None
+
+
+class SlideContent(Frozen):
+    """What is on a slide besides its title, in reading order (what a script writer reads)."""
+
+    blocks: list[TextBlock] = []
+    pictures: int = 0
+
+
 class Scene(Frozen):
     """One visible slide."""
 
@@ -83,10 +113,11 @@ class Scene(Frozen):
     slide_number: int = Field(ge=1)  # position in the deck, 1-based (hidden slides counted)
     title: str | None = None
     script: str  # narration as written (notes, else slide text); "" for a silent slide
-    script_source: Literal["notes", "slide_text", "none", "edited"]
+    script_source: ScriptSource
     voice: VoiceId | None = None  # a per-scene voice chosen by the author (else the render's)
     pictures: list[PictureInfo] = []
     warnings: list[str] = []  # what will not render faithfully
+    content: SlideContent = SlideContent()
 
 
 class Deck(Frozen):
@@ -127,6 +158,8 @@ class SpeechText(Frozen):
     # Aligned spans (written_start, written_end, spoken_start, spoken_end), in order, covering both
     # strings: maps a word found in ``spoken`` back to the words the author wrote.
     spans: list[tuple[int, int, int, int]] = []
+    # Silences the author asked for ("[pausa]", a blank line): (offset in ``spoken``, seconds).
+    pauses: list[tuple[int, float]] = []
 
 
 class Speech(Frozen):

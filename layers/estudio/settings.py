@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,15 @@ class Settings(BaseSettings):
     elevenlabs_base_url: str | None = Field(default=None, alias="ELEVENLABS_BASE_URL")
     azure_speech_key: SecretStr | None = Field(default=None, alias="AZURE_SPEECH_KEY")
     azure_speech_region: str | None = Field(default=None, alias="AZURE_SPEECH_REGION")
+    # The script writer: "auto" uses the LLM writer configured below (OpenAI-compatible first,
+    # then Bedrock) and the offline rules writer otherwise; "rules" never calls an LLM.
+    script_writer: Literal["auto", "rules", "openai", "bedrock"] = "auto"
+    llm_base_url: str | None = None  # an OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    llm_timeout_s: float = 30.0
+    bedrock_model_id: str | None = None  # e.g. anthropic.claude-3-haiku-20240307-v1:0
+    bedrock_region: str | None = None  # None: the function's own region
 
 
 @lru_cache(maxsize=1)

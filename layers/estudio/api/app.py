@@ -14,6 +14,7 @@ from estudio.api.routers.web import STATIC
 from estudio.api.urls import SignedUrlBlobStore, UrlSigner
 from estudio.jobs import JobRepository
 from estudio.ports import BlobStore, ItemStore, Orchestrator
+from estudio.script.factory import Writers, default_writers
 from estudio.settings import Settings
 from estudio.webhooks.delivery import WebhookService
 
@@ -37,6 +38,7 @@ def create_app(
     jobs: JobRepository | None = None,
     signer: UrlSigner | None = None,
     local_key: str | None = None,
+    writers: Writers | None = None,
 ) -> FastAPI:
     """Build the API.
 
@@ -57,6 +59,7 @@ def create_app(
         orchestrator=orchestrator,
         signer=signer,
         local_key=local_key,
+        writers=writers or default_writers(settings),
     )
     app = FastAPI(
         title="Estúdio API",

@@ -13,6 +13,7 @@ from estudio.api.urls import UrlSigner
 from estudio.errors import Unauthorized
 from estudio.jobs import JobRepository
 from estudio.ports import BlobStore, ItemStore, Orchestrator
+from estudio.script.factory import Writers
 from estudio.settings import Settings
 from estudio.webhooks.delivery import WebhookService
 
@@ -27,6 +28,7 @@ class ApiServices:
     orchestrator: Orchestrator | None = None
     signer: UrlSigner | None = None  # local mode: serves /v1/files and /v1/uploads itself
     local_key: str | None = None  # local mode: the key the web page receives on loopback
+    writers: Writers | None = None  # the script writers (rules only when None)
 
 
 def get_services(request: Request) -> ApiServices:

@@ -15,6 +15,8 @@ from estudio.models import (
     BuiltinAvatarId,
     PackageKind,
     PresetName,
+    ScriptMode,
+    ScriptSource,
     SubtitleMode,
     Transition,
     VoiceId,
@@ -128,7 +130,7 @@ class ScenePublic(Schema):
     slide_number: int
     title: str | None = None
     script: str
-    script_source: Literal["notes", "slide_text", "none", "edited"]
+    script_source: ScriptSource
     voice: str | None = None
     edited: bool = False
     warnings: list[str] = []
@@ -137,6 +139,19 @@ class ScenePublic(Schema):
 class SceneUpdate(Schema):
     script: Script | None = None
     voice: VoiceId | None = None
+
+
+class ScriptsWrite(Schema):
+    """Write the narration of the project's scenes now, to read and edit before rendering."""
+
+    script: Literal["auto", "rewrite"] = Field(
+        default="auto",
+        description="auto: scenes without notes get a written script; rewrite: every scene, "
+        "notes polished by the LLM writer (409 `writer_unavailable` when none is configured).",
+    )
+    overwrite: bool = Field(
+        default=False, description="Also replace scripts the author edited by hand."
+    )
 
 
 # --- renders -------------------------------------------------------------------------------------
@@ -156,6 +171,7 @@ class RenderCreate(Schema):
         default=90,
         description="Share of the video a learner must watch for the LMS to record completion.",
     )
+    script: ScriptMode = "auto"
 
 
 class RenderError(Schema):

@@ -25,6 +25,7 @@ from estudio.api.schemas import (
     RenderPublic,
     ScenePublic,
     SceneUpdate,
+    ScriptsWrite,
 )
 from estudio.errors import ConcurrentUpdate, Conflict, EstudioError, NotFound, ToolMissing
 from estudio.jobs import Job, JobStatus
@@ -221,19 +222,92 @@ def scenes(services: ApiServices, tenant: str, project_id: str) -> list[ScenePub
     result = []
     for scene in deck.scenes:
         edit = overrides.get(str(scene.index), {})
+        source = edit.get("script_source", "edited") if "script" in edit else scene.script_source
+        written = [edit["writer_warning"]] if edit.get("writer_warning") else []
         result.append(
             ScenePublic(
                 index=scene.index,
                 slide_number=scene.slide_number,
                 title=scene.title,
                 script=edit.get("script", scene.script),
-                script_source="edited" if "script" in edit else scene.script_source,
+                script_source=source,
                 voice=edit.get("voice"),
                 edited=bool(edit),
-                warnings=scene.warnings,
+                warnings=scene.warnings + written,
             )
         )
     return result
+
+
+def write_project_scripts(
+    services: ApiServices, tenant: str, project_id: str, body: ScriptsWrite
+) -> list[ScenePublic]:
+    """Write the scenes' narration now and store it on the scenes like an edit, so the author
+    reads and corrects it before rendering. Scripts the author edited stay unless ``overwrite``."""
+    from estudio.script.factory import Writers
+    from estudio.script.rules import RulesWriter
+    from estudio.script.service import write_scripts
+
+    project = owned(services.items, PROJECT_KIND, project_id, tenant)
+    deck = _deck_of(services, project)
+    overrides: Mapping[str, Mapping[str, Any]] = project.data.get("scene_overrides") or {}
+    if not body.overwrite:  # the author's own edits are kept: the writer skips them
+        deck = deck.model_copy(
+            update={
+                "scenes": [
+                    scene.model_copy(update={"script_source": "edited"})
+                    if _hand_edited(overrides.get(str(scene.index), {}))
+                    else scene
+                    for scene in deck.scenes
+                ]
+            }
+        )
+    terms = [e["term"] for e in render_glossary(services, tenant, project.data.get("glossary"))]
+    writers = services.writers or Writers(rules=RulesWriter())
+    written = write_scripts(
+        deck,
+        body.script,
+        writers,
+        deck.language,
+        glossary_terms=terms,
+        max_chars=services.settings.limits.max_script_chars,
+    )
+    changes: dict[str, dict[str, Any]] = {}
+    for before, after in zip(deck.scenes, written.scenes, strict=True):
+        if after.script_source.startswith("writer:"):
+            warning = next((w for w in after.warnings if w not in before.warnings), None)
+            changes[str(after.index)] = {
+                "script": after.script,
+                "script_source": after.script_source,
+                "writer_warning": warning,
+            }
+    for _ in range(20):
+        project = owned(services.items, PROJECT_KIND, project_id, tenant)
+        current = dict(project.data.get("scene_overrides") or {})
+        for index, change in changes.items():
+            edit = dict(current.get(index, {}))
+            if _hand_edited(edit) and not body.overwrite:
+                continue  # edited by hand meanwhile
+            edit.update({k: v for k, v in change.items() if v is not None})
+            if change["writer_warning"] is None:
+                edit.pop("writer_warning", None)
+            current[index] = edit
+        try:
+            services.items.update(
+                PROJECT_KIND,
+                project_id,
+                {"scene_overrides": current},
+                expect_version=project.version,
+            )
+        except ConcurrentUpdate:
+            continue
+        logger.info("scripts written", project_id=project_id, tenant=tenant, scenes=len(changes))
+        return scenes(services, tenant, project_id)
+    raise ConcurrentUpdate("the project changed too often; try again")
+
+
+def _hand_edited(edit: Mapping[str, Any]) -> bool:
+    return "script" in edit and not str(edit.get("script_source", "")).startswith("writer:")
 
 
 def edit_scene(
@@ -249,6 +323,9 @@ def edit_scene(
         edit = dict(overrides.get(str(index), {}))
         for name in body.model_fields_set:
             value = getattr(body, name)
+            if name == "script":  # the author's words now, whoever wrote them before
+                edit.pop("script_source", None)
+                edit.pop("writer_warning", None)
             if value is None:
                 edit.pop(name, None)
             else:
@@ -330,6 +407,10 @@ def start_job(
 ) -> Job:
     """Create a render job and hand it to the orchestrator (the drop folder calls this too)."""
     _check_options(options)
+    if options.script == "rewrite" and (services.writers is None or services.writers.llm is None):
+        from estudio.errors import WriterUnavailable
+
+        raise WriterUnavailable("script mode 'rewrite' needs an LLM writer; none is configured")
     job_id = job_id or "rnd_" + secrets.token_hex(10)
     glossary = render_glossary(services, tenant, project_glossary)
     if quiz and {"scorm12", "scorm2004"} & set(options.packages):

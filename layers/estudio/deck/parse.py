@@ -32,7 +32,7 @@ from pptx.slide import Slide
 from estudio.deck.language import detect_language
 from estudio.deck.safety import inspect_package
 from estudio.errors import CorruptDeck, DeckError, DeckTooLarge, EmptyDeck
-from estudio.models import Deck, PictureInfo, Scene
+from estudio.models import Deck, PictureInfo, Scene, SlideContent, TextBlock
 from estudio.observability import logger
 from estudio.settings import Limits
 
@@ -125,6 +125,9 @@ class _Block:
     top: int | None
     left: int | None
     lines: list[str]
+    levels: list[int] = field(default_factory=list)  # outline level per line (text shapes)
+    rows: list[list[str]] | None = None  # a table's cells (then ``lines`` are its rows)
+    height: int | None = None
 
 
 @dataclass
@@ -263,8 +266,33 @@ def _scene(
         script_source=source,
         pictures=content.pictures,
         warnings=_dedupe(content.warnings),
+        content=_structured(content, slide_height),
     )
     return scene, content.fonts
+
+
+def _structured(content: _SlideContent, slide_height: int) -> SlideContent:
+    """The slide's text blocks in reading order, with where each sits (for the script writer)."""
+    blocks: list[TextBlock] = []
+    for block in _ordered(content.blocks, slide_height):
+        top = bottom = None
+        if block.top is not None and slide_height > 0:
+            top = round(block.top / slide_height, 3)
+            if block.height is not None:
+                bottom = round((block.top + block.height) / slide_height, 3)
+        if block.rows is not None:
+            blocks.append(TextBlock(kind="table", rows=block.rows, top=top, bottom=bottom))
+        else:
+            levels = block.levels if len(block.levels) == len(block.lines) else []
+            blocks.append(
+                TextBlock(
+                    paragraphs=block.lines,
+                    levels=levels or [0] * len(block.lines),
+                    top=top,
+                    bottom=bottom,
+                )
+            )
+    return SlideContent(blocks=blocks, pictures=len(content.pictures))
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:
@@ -290,9 +318,11 @@ def _visit(shape: BaseShape, slide: Slide, content: _SlideContent, limits: Limit
             _visit(child, slide, group, limits)
         if group.title and not content.title:
             content.title = group.title
-        lines = [line for block in _ordered(group.blocks, None) for line in block.lines]
+        ordered = _ordered(group.blocks, None)
+        lines = [line for block in ordered for line in block.lines]
         if lines:
-            content.blocks.append(_Block(shape.top, shape.left, lines))
+            levels = [lvl for b in ordered for lvl in (b.levels or [0] * len(b.lines))]
+            content.blocks.append(_Block(shape.top, shape.left, lines, levels, None, shape.height))
         content.pictures.extend(group.pictures)
         content.warnings.extend(group.warnings)
         content.fonts |= group.fonts
@@ -311,14 +341,16 @@ def _visit(shape: BaseShape, slide: Slide, content: _SlideContent, limits: Limit
     tx_body = elm.find(qn("p:txBody"))
     if tx_body is None:
         return
-    lines = _paragraphs(tx_body)
+    leveled = _leveled_paragraphs(tx_body)
+    lines = [text for text, _ in leveled]
     content.fonts |= _run_fonts(tx_body)
     if not lines:
         return
     if ph_type in TITLE_TYPES and content.title is None:
         content.title = " ".join(lines)
         return
-    content.blocks.append(_Block(shape.top, shape.left, lines))
+    levels = [level for _, level in leveled]
+    content.blocks.append(_Block(shape.top, shape.left, lines, levels, None, shape.height))
 
 
 def _placeholder_type(elm: etree._Element) -> str | None:
@@ -333,9 +365,10 @@ def _graphic_frame(shape: BaseShape, name: str, content: _SlideContent) -> None:
     uri = data.get("uri") if data is not None else None
     if uri == URI_TABLE and data is not None:
         table = data.find(qn("a:tbl"))
-        rows = _table_lines(table) if table is not None else []
+        cells = _table_cells(table) if table is not None else []
+        rows = _table_lines(cells)
         if rows:
-            content.blocks.append(_Block(shape.top, shape.left, rows))
+            content.blocks.append(_Block(shape.top, shape.left, rows, [], cells, shape.height))
     elif uri == URI_CHART:
         content.warnings.append(f"chart: {name!r} is drawn by LibreOffice and may look different")
     elif uri == URI_DIAGRAM:
@@ -348,8 +381,9 @@ def _graphic_frame(shape: BaseShape, name: str, content: _SlideContent) -> None:
         content.warnings.append(f"unsupported: {name!r} has content that may not render")
 
 
-def _table_lines(table: etree._Element) -> list[str]:
-    lines: list[str] = []
+def _table_cells(table: etree._Element) -> list[list[str]]:
+    """Each row's cells ("" when empty; merged continuation cells skipped); empty rows dropped."""
+    rows: list[list[str]] = []
     for row in table.iter(qn("a:tr")):
         cells: list[str] = []
         for cell in row.iter(qn("a:tc")):
@@ -357,11 +391,14 @@ def _table_lines(table: etree._Element) -> list[str]:
                 continue
             tx_body = cell.find(qn("a:txBody"))
             text = " ".join(_paragraphs(tx_body)) if tx_body is not None else ""
-            if text:
-                cells.append(text.rstrip(".;,"))
-        if cells:
-            lines.append(", ".join(cells))
-    return lines
+            cells.append(text.rstrip(".;,"))
+        if any(cells):
+            rows.append(cells)
+    return rows
+
+
+def _table_lines(rows: list[list[str]]) -> list[str]:
+    return [", ".join(cell for cell in cells if cell) for cells in rows]
 
 
 def _scan_slide_xml(slide: Slide, content: _SlideContent) -> None:
@@ -386,7 +423,13 @@ def _is_media(pic: etree._Element) -> bool:
 # --- text ----------------------------------------------------------------------------------------
 def _paragraphs(tx_body: etree._Element) -> list[str]:
     """Each non-empty paragraph's text, whitespace collapsed, slide-number fields dropped."""
-    lines: list[str] = []
+    return [text for text, _ in _leveled_paragraphs(tx_body)]
+
+
+def _leveled_paragraphs(tx_body: etree._Element, keep_empty: bool = False) -> list[tuple[str, int]]:
+    """``_paragraphs`` with each paragraph's outline level (``a:pPr/@lvl``, 0 when absent);
+    ``keep_empty`` keeps empty paragraphs as ``""`` (a blank line in the notes is a pause)."""
+    lines: list[tuple[str, int]] = []
     for para in tx_body.iter(qn("a:p")):
         parts: list[str] = []
         for child in para:
@@ -397,8 +440,10 @@ def _paragraphs(tx_body: etree._Element) -> list[str]:
             elif child.tag == qn("a:fld") and not (child.get("type") or "").startswith("slidenum"):
                 parts.append(_t(child))
         text = _SPACE.sub(" ", "".join(parts).replace("\n", " ")).strip()
-        if text:
-            lines.append(text)
+        if text or keep_empty:
+            ppr = para.find(qn("a:pPr"))
+            level = ppr.get("lvl") if ppr is not None else None
+            lines.append((text, int(level) if level and level.isdigit() else 0))
     return lines
 
 
@@ -424,8 +469,13 @@ def _notes_text(slide: Slide) -> str:
     tx_body = placeholder._element.find(qn("p:txBody"))
     if tx_body is None:
         return ""
-    lines = [line for line in _paragraphs(tx_body) if not _ONLY_NUMBER.match(line)]
-    return "\n".join(lines)
+    lines: list[str] = []
+    for text, _ in _leveled_paragraphs(tx_body, keep_empty=True):
+        if _ONLY_NUMBER.match(text):
+            continue
+        if text or (lines and lines[-1]):
+            lines.append(text)  # one blank line between paragraphs stays: a short pause
+    return "\n".join(lines).strip("\n")
 
 
 def _ordered(blocks: list[_Block], slide_height: int | None) -> list[_Block]:

@@ -16,6 +16,7 @@ from estudio.ports import BlobStore
 from estudio.settings import Settings
 
 if TYPE_CHECKING:
+    from estudio.script.factory import Writers
     from estudio.speech.registry import VoiceRegistry
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -29,6 +30,7 @@ class StageContext:
     scratch_root: Path | None = None
     on_progress: ProgressCallback | None = None  # (stage, done, total): the CLI's progress bars
     voice_registry: VoiceRegistry | None = field(default=None)
+    script_writers: Writers | None = field(default=None)
 
     @cached_property
     def voices(self) -> VoiceRegistry:
@@ -37,6 +39,14 @@ class StageContext:
 
             self.voice_registry = default_registry(self.settings)
         return self.voice_registry
+
+    @cached_property
+    def writers(self) -> Writers:
+        if self.script_writers is None:
+            from estudio.script.factory import default_writers
+
+            self.script_writers = default_writers(self.settings)
+        return self.script_writers
 
     @contextmanager
     def scratch(self, name: str) -> Iterator[Path]:

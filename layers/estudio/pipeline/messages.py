@@ -16,6 +16,8 @@ class Message(BaseModel):
 class SceneOverride(Message):
     script: str | None = None
     voice: str | None = None
+    # Who wrote ``script``: a writer (the API's "write the scripts"), else the author ("edited").
+    script_source: str | None = None
 
 
 class JobInput(Message):

@@ -106,6 +106,7 @@ def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
         path = ctx.blobs.get_file(msg.deck_key, tmp / "deck.pptx")
         deck = parse_deck(path, ctx.settings.limits, source_name=job.source_name)
     deck = _apply_overrides(deck, msg)
+    deck = _write_scripts(ctx, deck, msg)
     if msg.glossary:
         _store(ctx, keys.glossary(msg.job_id), Glossary(entries=msg.glossary))
     if msg.deck_key != keys.deck(msg.job_id):
@@ -129,12 +130,30 @@ def _apply_overrides(deck: Deck, msg: JobInput) -> Deck:
         if edit is not None:
             changes: dict[str, Any] = {}
             if edit.script is not None:
-                changes.update(script=edit.script, script_source="edited")
+                source = edit.script_source if edit.script_source in WRITTEN else "edited"
+                changes.update(script=edit.script, script_source=source)
             if edit.voice is not None:
                 changes["voice"] = edit.voice
             scene = scene.model_copy(update=changes)
         scenes.append(scene)
     return deck.model_copy(update={"scenes": scenes})
+
+
+WRITTEN = ("writer:rules", "writer:openai", "writer:bedrock")
+
+
+def _write_scripts(ctx: StageContext, deck: Deck, msg: JobInput) -> Deck:
+    """Each scene's narration for the job's script mode (notes, a writer, or the slide text)."""
+    from estudio.script.service import translate_scripts, write_scripts
+
+    limit = ctx.settings.limits.max_script_chars
+    terms = [entry.term for entry in msg.glossary]
+    if msg.options.translate and msg.options.language:
+        # written in the deck's own language first, then translated
+        written = write_scripts(deck, msg.options.script, ctx.writers, deck.language, terms, limit)
+        return translate_scripts(written, msg.options.language, ctx.writers, terms, limit)
+    language = msg.options.language or deck.language
+    return write_scripts(deck, msg.options.script, ctx.writers, language, terms, limit)
 
 
 @stage("rasterize", JobRef)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from estudio.models import SpeechText, VisemeEvent, WordTiming
 from estudio.speech.glossary import Glossary, GlossaryEntry
+from estudio.speech.pauses import carry_pauses
 from estudio.speech.visemes import SILENCE
 
 Span = tuple[int, int, int, int]
@@ -200,7 +201,12 @@ def apply_aliases(text: SpeechText, glossary: Glossary | None) -> SpeechText:
     if not matches:
         return text
     mapped = TextMap.from_text(text).substitute((m.start, m.end, m.entry.spoken) for m in matches)
-    return mapped.to_speech_text()
+    aliased = mapped.to_speech_text()
+    if not text.pauses:
+        return aliased
+    spans = list(text.spans) or _diff_spans(text.written, text.spoken)
+    pauses = carry_pauses(spans, text.pauses, aliased.spans, len(aliased.spoken))
+    return aliased.model_copy(update={"pauses": pauses})
 
 
 # --- timings -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Azure neural voices through the official Speech SDK.
 
 The request is SSML (``<speak><voice>``, ``<lang>`` when the voice's own locale differs); the
-glossary becomes ``<phoneme alphabet="ipa">`` (entries with IPA) or ``<sub alias>``. Word
+glossary becomes ``<phoneme alphabet="ipa">`` (entries with IPA) or ``<sub alias>``, and the
+script's pauses ``<break time="700ms"/>``. Word
 boundary events carry ``text_offset``/``word_length`` into the SSML string: ``SsmlDocument``
 remembers which spoken characters each SSML character came from, so they map back to the
 written script. Viseme events (ids 0-21) map through ``AZURE_VISEMES``.
@@ -13,6 +14,7 @@ attributes), so it is tested by feeding event sequences.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -131,8 +133,36 @@ class SsmlDocument:
         return min(r[0] for r in ranges), max(r[1] for r in ranges)
 
 
+MAX_BREAK_MS = 5000  # one <break> at most this long; a longer pause is several
+
+
+def _breaks(doc: SsmlDocument, seconds: float) -> None:
+    left = round(seconds * 1000)
+    while left > 0:
+        step = min(left, MAX_BREAK_MS)
+        doc.markup(f'<break time="{step}ms"/>')
+        left -= step
+
+
+def _verbatim(
+    doc: SsmlDocument, spoken: str, start: int, end: int, pauses: Sequence[tuple[int, float]]
+) -> None:
+    """``spoken[start:end]`` as text, with a break at each pause that falls inside it."""
+    position = start
+    for offset, seconds in pauses:
+        if start <= offset < end or (offset == end == len(spoken)):
+            doc.verbatim(spoken[position:offset], position)
+            _breaks(doc, seconds)
+            position = offset
+    doc.verbatim(spoken[position:end], position)
+
+
 def build_ssml(
-    spoken: str, voice: str, language: str, glossary: Glossary | None = None
+    spoken: str,
+    voice: str,
+    language: str,
+    glossary: Glossary | None = None,
+    pauses: Sequence[tuple[int, float]] = (),
 ) -> SsmlDocument:
     doc = SsmlDocument()
     doc.markup(
@@ -145,16 +175,20 @@ def build_ssml(
     if switch:
         doc.markup(f"<lang xml:lang={quoteattr(language)}>")
     position = 0
+    ordered = sorted(pauses)
     for match in find_terms(spoken, glossary):
-        doc.verbatim(spoken[position : match.start], position)
+        _verbatim(doc, spoken, position, match.start, ordered)
         term = escape(spoken[match.start : match.end])
         if match.entry.ipa:
             element = f'<phoneme alphabet="ipa" ph={quoteattr(match.entry.ipa)}>{term}</phoneme>'
         else:
             element = f"<sub alias={quoteattr(match.entry.spoken)}>{term}</sub>"
         doc.term(element, match.start, match.end)
+        for offset, seconds in ordered:  # a pause inside a term (never, normally): after it
+            if match.start < offset < match.end:
+                _breaks(doc, seconds)
         position = match.end
-    doc.verbatim(spoken[position:], position)
+    _verbatim(doc, spoken, position, len(spoken), ordered)
     if switch:
         doc.markup("</lang>")
     doc.markup("</voice></speak>")
@@ -403,7 +437,7 @@ class AzureProvider:
         import azure.cognitiveservices.speech as speechsdk
 
         name = voice_name(voice)
-        doc = build_ssml(text.spoken, name, voice.language, self.glossary)
+        doc = build_ssml(text.spoken, name, voice.language, self.glossary, text.pauses)
         events = AzureEvents()
         synthesizer = speechsdk.SpeechSynthesizer(speech_config=self._config(), audio_config=None)
         synthesizer.synthesis_word_boundary.connect(events.on_word_boundary)

@@ -43,6 +43,8 @@ def speech_cache_key(
         "glossary": glossary_version,
         "settings": dict(settings or {}),
     }
+    if text.pauses:  # only then: keys of speech without pauses stay what they were
+        material["pauses"] = [list(pause) for pause in text.pauses]
     encoded = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 

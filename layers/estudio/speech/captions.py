@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from estudio.models import CaptionCue, WordTiming
+from estudio.speech.pauses import strip_pause_markup
 
 __all__ = [
     "MAX_CUE_S",
@@ -31,6 +32,7 @@ MAX_LINE = 42
 MAX_LINES = 2
 MIN_CUE_S = 1.0
 MAX_CUE_S = 7.0
+PAUSE_GAP_S = 0.6  # silence between two words that ends a cue (a "[pausa]" in the script)
 _SENTENCE_END = (".", "!", "?", "…", '."', '!"', '?"', ".)", "!)", "?)")
 _CLAUSE_END = (",", ";", ":", "—", "–", ")")
 _DROPPED = "•◦▪▫■□►▶▸➢➤✓✔✗✘→⇒➔●○·"
@@ -56,7 +58,7 @@ def _cue_text(words: Sequence[WordTiming], script: str) -> str:
         if i:
             parts.append(_clean_gap(script[words[i - 1].char_end : word.char_start]))
         parts.append(re.sub(r"\s+", " ", script[word.char_start : word.char_end]))
-    return "".join(parts).strip()
+    return strip_pause_markup("".join(parts)).strip()  # "[pausa]" is heard, never shown
 
 
 def wrap_lines(text: str, width: int = MAX_LINE) -> list[str]:
@@ -137,6 +139,9 @@ def _group(words: list[WordTiming], script: str) -> list[list[WordTiming]]:
     groups: list[list[WordTiming]] = []
     current: list[WordTiming] = []
     for word in words:
+        if current and word.start_s - current[-1].end_s >= PAUSE_GAP_S:
+            groups.append(current)  # a pause in the script ends the cue
+            current = []
         while current and not _acceptable([*current, word], script):
             cut = _best_cut(current, script)
             groups.append(current[:cut])

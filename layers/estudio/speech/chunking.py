@@ -17,6 +17,7 @@ from estudio.models import Speech, SpeechText, VisemeEvent, WordTiming
 from estudio.observability import logger
 from estudio.speech.alignment import TextMap
 from estudio.speech.cloud import Samples, read_wav, write_wav
+from estudio.speech.pauses import assign_pauses
 
 ELEVENLABS_MAX_CHARS = 5000  # multilingual v2 accepts about this much per request
 AZURE_MAX_CHARS = 6000  # well inside Azure's 10 minutes of audio per request
@@ -127,11 +128,14 @@ def synthesize_in_chunks(
         return synthesize_one(text, out_wav)
     text_map = TextMap.from_text(text)
     ranges = split_spoken(text.spoken, max_chars, text_map.is_boundary)
+    shares = assign_pauses(text.pauses, ranges)
     with tempfile.TemporaryDirectory(prefix=".chunks-", dir=out_wav.parent) as folder:
         results: list[tuple[Speech, int]] = []
         paths: list[Path] = []
         for number, (start, end) in enumerate(ranges):
             piece, written_offset = text_map.slice(start, end)
+            if shares[number]:  # each piece makes the pauses that fall in it
+                piece = piece.model_copy(update={"pauses": shares[number]})
             path = Path(folder) / f"{number:04d}.wav"
             results.append((synthesize_one(piece, path), written_offset))
             paths.append(path)

@@ -4,7 +4,8 @@
 become word timings on the written script through ``SpeechText.spans``. The service sends no
 visemes: they are derived from the spoken words (espeak phonemes when that aligner exists,
 else spelling). The glossary is applied as alias substitution (phoneme tags only work for the
-English models).
+English models). The script's pauses go out as ``<break time="0.7s" />`` tags (at most 3 s each:
+a longer pause is several), which the timings skip.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ KNOWN_VOICES: tuple[tuple[str, str, str], ...] = (
     ("nPczCjzI2devNBz1zQrb", "Brian", "male"),
 )
 
+MAX_BREAK_S = 3.0  # the longest break one tag may ask for
+
 # (spoken word, language, start_s, end_s) -> visemes for that word.
 VisemeDeriver = Callable[[str, str, float, float], list[VisemeEvent]]
 
@@ -80,6 +83,41 @@ def default_viseme_deriver() -> VisemeDeriver:
         return letter_viseme_deriver
     derive = getattr(espeak, "phoneme_visemes", None)
     return derive if callable(derive) else letter_viseme_deriver
+
+
+def with_break_tags(
+    spoken: str, pauses: Sequence[tuple[int, float]]
+) -> tuple[str, list[tuple[int, int]]]:
+    """The text to send (break tags at the pauses) and where each tag sits in it."""
+    parts: list[str] = []
+    tags: list[tuple[int, int]] = []
+    position, length = 0, 0
+    for offset, seconds in sorted(pauses):
+        offset = min(max(offset, position), len(spoken))
+        parts.append(spoken[position:offset])
+        length += offset - position
+        position = offset
+        left = seconds
+        while left > 0.0005:
+            step = min(left, MAX_BREAK_S)
+            tag = f'<break time="{step:.2f}s" /> '
+            parts.append(tag)
+            tags.append((length, length + len(tag)))
+            length += len(tag)
+            left -= step
+    parts.append(spoken[position:])
+    return "".join(parts), tags
+
+
+def without_tags(tokens: Sequence[TimedToken], tags: Sequence[tuple[int, int]]) -> list[TimedToken]:
+    """Tokens of the sent text -> tokens of the spoken text (those inside a tag dropped)."""
+    kept: list[TimedToken] = []
+    for token in tokens:
+        if any(a < token.end and token.start < b for a, b in tags):
+            continue
+        shift = sum(b - a for a, b in tags if b <= token.start)
+        kept.append(TimedToken(token.start - shift, token.end - shift, token.start_s, token.end_s))
+    return kept
 
 
 def provider_voice_id(voice: VoiceInfo) -> str:
@@ -232,8 +270,9 @@ class ElevenLabsProvider:
         return speech.model_copy(update={"spoken": aliased.spoken, "written": text.written})
 
     def _synthesize_one(self, text: SpeechText, voice: VoiceInfo, out_wav: Path) -> Speech:
+        sent, tags = with_break_tags(text.spoken, text.pauses)
         response = call_with_retry(
-            lambda: self._request(text.spoken, voice), self.retry, sleep=self.sleep, what=NAME
+            lambda: self._request(sent, voice), self.retry, sleep=self.sleep, what=NAME
         )
         try:
             pcm = base64.b64decode(response.audio_base_64, validate=True)
@@ -247,11 +286,12 @@ class ElevenLabsProvider:
             logger.warning("no alignment in response", provider=NAME)
         else:
             tokens = tokens_from_char_times(
-                text.spoken,
+                sent,
                 alignment.characters,
                 alignment.character_start_times_seconds,
                 alignment.character_end_times_seconds,
             )
+            tokens = without_tags(tokens, tags)
         words = word_timings(TextMap.from_text(text), tokens)
         visemes = self._visemes(text.spoken, tokens, voice.language, duration_s)
         return synthesized(NAME, voice, text, duration_s, self.sample_rate, words, visemes)

@@ -218,6 +218,7 @@ class EspeakProvider:
             "rate_wpm": self.rate_wpm,
             "library": self.library,
             "data": self.data,
+            "pauses": [[offset, seconds] for offset, seconds in text.pauses],
         }
         stdout = self._run_worker(json.dumps(request, ensure_ascii=False))
         words, phonemes, pauses, sample_rate, samples = self._parse(stdout)

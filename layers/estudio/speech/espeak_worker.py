@@ -8,7 +8,13 @@ or a hang stays in the child, and the parent bounds it with a timeout.
 Protocol: one JSON request on stdin::
 
     {"text": "...", "voice": "pt-br", "out_wav": "/path/x.wav", "rate_wpm": 165,
-     "library": "/path/libespeak-ng.so" | null, "data": "/path/espeak-ng-data" | null}
+     "library": "/path/libespeak-ng.so" | null, "data": "/path/espeak-ng-data" | null,
+     "pauses": [[offset, seconds], ...]}
+
+``pauses`` (optional) are silences to insert at 0-based character offsets of ``text``: the text
+is spoken piece by piece, each piece's trailing silence trimmed to ``TAIL_S``, then the pause
+added, so the gap a listener hears is the pause asked for. Event positions and samples are
+reported on the whole text and the whole audio; a pause phoneme (``"ipa": ""``) marks each.
 
 One JSON object per line on stdout: ``{"type": "word", "pos": 1, "len": 7, "sample": 0}`` and
 ``{"type": "phoneme", "pos": 1, "sample": 0, "ipa": "a"}`` events (``pos`` is espeak's 1-based
@@ -39,6 +45,8 @@ _EVENT_LIST_TERMINATED = 0
 _EVENT_WORD = 1
 _EVENT_PHONEME = 7
 _RATE = 1  # espeakRATE
+TAIL_S = 0.04  # silence kept at the end of a piece before an inserted pause
+_QUIET = 200  # |sample| at or below this counts as silence when trimming
 
 
 class _EventId(ctypes.Union):
@@ -114,34 +122,34 @@ def synthesize(request: dict[str, Any], emit: Any) -> None:
     if isinstance(rate, int) and rate > 0:
         lib.espeak_SetParameter(_RATE, rate, 0)
 
+    pieces = _pieces(text, request.get("pauses") or [])
     chunks: list[bytes] = []
-    total = [0]
+    total = 0
+    piece_audio: list[bytes] = []
+    piece_events: list[dict[str, Any]] = []
 
     def on_audio(wav: Any, count: int, events: Any) -> int:
         if count > 0 and wav:
-            chunks.append(ctypes.string_at(wav, count * 2))
-            total[0] += count
+            piece_audio.append(ctypes.string_at(wav, count * 2))
         i = 0
         while events[i].type != _EVENT_LIST_TERMINATED:
             event = events[i]
             if event.type == _EVENT_WORD:
-                emit(
+                piece_events.append(
                     {
                         "type": "word",
                         "pos": event.text_position,
                         "len": event.length,
                         "sample": event.sample,
-                        "ms": event.audio_position,
                     }
                 )
             elif event.type == _EVENT_PHONEME:
                 raw = bytes(event.id.string).split(b"\0", 1)[0]
-                emit(
+                piece_events.append(
                     {
                         "type": "phoneme",
                         "pos": event.text_position,
                         "sample": event.sample,
-                        "ms": event.audio_position,
                         "ipa": raw.decode("utf-8", "replace"),
                     }
                 )
@@ -150,13 +158,32 @@ def synthesize(request: dict[str, Any], emit: Any) -> None:
 
     callback = _Callback(on_audio)  # keep a reference for the call's lifetime
     lib.espeak_SetSynthCallback(callback)
-    encoded = text.encode("utf-8")
-    status = lib.espeak_Synth(
-        encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
-    )
-    if status != 0:
-        raise WorkerFailure(f"espeak_Synth returned {status}", 3)
-    lib.espeak_Synchronize()
+    for offset, piece, pause_s in pieces:
+        piece_audio.clear()
+        piece_events.clear()
+        if piece.strip():
+            encoded = piece.encode("utf-8")
+            status = lib.espeak_Synth(
+                encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+            )
+            if status != 0:
+                raise WorkerFailure(f"espeak_Synth returned {status}", 3)
+            lib.espeak_Synchronize()
+        audio = b"".join(piece_audio)
+        if pause_s > 0:
+            audio = _trim_tail(audio, round(TAIL_S * sample_rate))
+        length = len(audio) // 2
+        for event in piece_events:  # samples restart at 0 with every espeak_Synth call
+            event["sample"] = total + min(int(event["sample"]), length)
+            event["pos"] = int(event["pos"]) + offset
+            emit(event)
+        chunks.append(audio)
+        total += length
+        if pause_s > 0:
+            emit({"type": "phoneme", "pos": offset + len(piece), "sample": total, "ipa": ""})
+            silence = round(pause_s * sample_rate)
+            chunks.append(b"\0\0" * silence)
+            total += silence
 
     target = Path(out_wav)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +198,41 @@ def synthesize(request: dict[str, Any], emit: Any) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    emit({"type": "done", "sample_rate": sample_rate, "samples": total[0]})
+    emit({"type": "done", "sample_rate": sample_rate, "samples": total})
+
+
+def _pieces(text: str, pauses: Any) -> list[tuple[int, str, float]]:
+    """(offset, piece of ``text``, seconds of silence after it) for each stretch between pauses."""
+    if not isinstance(pauses, list):
+        raise WorkerFailure("pauses must be a list of [offset, seconds]", 2)
+    cuts: list[tuple[int, float]] = []
+    for pause in pauses:
+        if not isinstance(pause, list | tuple) or len(pause) != 2:
+            raise WorkerFailure("pauses must be a list of [offset, seconds]", 2)
+        offset, seconds = int(pause[0]), float(pause[1])
+        cuts.append((min(max(offset, 0), len(text)), max(seconds, 0.0)))
+    pieces: list[tuple[int, str, float]] = []
+    start = 0
+    for offset, seconds in sorted(cuts):
+        if offset < start:
+            offset = start
+        if pieces and offset == start:  # two pauses in one place: one longer silence
+            previous = pieces[-1]
+            pieces[-1] = (previous[0], previous[1], previous[2] + seconds)
+            continue
+        pieces.append((start, text[start:offset], seconds))
+        start = offset
+    pieces.append((start, text[start:], 0.0))
+    return pieces
+
+
+def _trim_tail(audio: bytes, keep: int) -> bytes:
+    """Drop the trailing silence of 16-bit mono PCM, keeping ``keep`` samples of it."""
+    samples = memoryview(audio).cast("h")
+    end = len(samples)
+    while end > 0 and abs(samples[end - 1]) <= _QUIET:
+        end -= 1
+    return audio[: min(len(samples), end + keep) * 2]
 
 
 def main() -> int:

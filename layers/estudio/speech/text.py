@@ -19,6 +19,14 @@ from num2words import num2words
 
 from estudio.models import SpeechText
 from estudio.speech.glossary import Glossary, GlossaryEntry
+from estudio.speech.pauses import (
+    BLANK_LINE,
+    PARAGRAPH_PAUSE_S,
+    PAUSE_MARKUP,
+    Pause,
+    merge_pause,
+    pause_seconds,
+)
 
 Span = tuple[int, int, int, int]
 
@@ -284,6 +292,7 @@ class _Builder:
         self.written = written
         self.parts: list[str] = []
         self.spans: list[Span] = []
+        self.pauses: list[Pause] = []
         self.length = 0
 
     def add(self, w_start: int, w_end: int, spoken: str) -> None:
@@ -294,6 +303,10 @@ class _Builder:
         self.spans.append((w_start, w_end, self.length, self.length + len(spoken)))
         self.length += len(spoken)
 
+    def pause(self, seconds: float) -> None:
+        """Silence at the current end of the spoken text."""
+        merge_pause(self.pauses, self.length, seconds, "".join(self.parts))
+
     @property
     def tail(self) -> str:
         for part in reversed(self.parts):
@@ -302,7 +315,9 @@ class _Builder:
         return ""
 
     def result(self) -> SpeechText:
-        return SpeechText(written=self.written, spoken="".join(self.parts), spans=self.spans)
+        return SpeechText(
+            written=self.written, spoken="".join(self.parts), spans=self.spans, pauses=self.pauses
+        )
 
 
 Handler = Callable[[re.Match[str]], str | None]
@@ -361,6 +376,13 @@ class _Normaliser:
 
         rule(r"(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)\]]", self._url)
         rule(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", self._email)
+        # a bare domain ("cast.org", "ganesh.icmc.usp.br"): one word, its dots read
+        rule(
+            r"(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|br|pt|es|uk|au|de)(?:\.[a-z]{2})?"
+            r"(?![\w@/-])",
+            self._url,
+            flags=re.IGNORECASE,
+        )
         num = _NUM_PT if self.is_pt else _NUM_EN
         if self.lang is not None and self.is_pt:
             rule(
@@ -558,6 +580,13 @@ class _Normaliser:
         pos = 0
         n = len(written)
         while pos < n:
+            pause = PAUSE_MARKUP.match(written, pos) if written[pos] == "[" else None
+            if pause is not None:  # never spoken; a word break, so words on each side stay apart
+                tail = out.tail
+                out.add(pos, pause.end(), " " if tail and not tail[-1].isspace() else "")
+                out.pause(pause_seconds(pause))
+                pos = pause.end()
+                continue
             at_word_start = pos == 0 or not written[pos - 1].isalnum()
             best: tuple[int, str] | None = None
             for pattern, handler, word_start in self.rules:
@@ -611,6 +640,8 @@ class _Normaliser:
             else:
                 spoken = " "
             out.add(pos, end, spoken)
+            if BLANK_LINE.search(written, pos, end) and pos > 0 and end < len(written):
+                out.pause(PARAGRAPH_PAUSE_S)  # a blank line between paragraphs
             return end
         if ch.isalnum():
             m = _WORD.match(written, pos)

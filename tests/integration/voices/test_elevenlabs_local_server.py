@@ -260,3 +260,22 @@ def test_given_the_real_normaliser_output_when_synthesized_then_every_written_wo
     ends = [w.char_end for w in speech.words]
     starts = [w.char_start for w in speech.words]
     assert all(a <= b for a, b in zip(ends, starts[1:], strict=False))
+
+
+def test_given_a_pause_in_the_script_when_synthesized_then_a_break_tag_is_sent_and_skipped(
+    fake_elevenlabs: FakeElevenLabs, sleeps: SleepLog, tmp_path: Path
+) -> None:
+    from estudio.speech.text import to_spoken
+
+    provider = make_provider(fake_elevenlabs, sleeps)
+    text = to_spoken("Antes [pausa] depois.", "pt-BR")
+
+    speech = provider.synthesize(text, VOICE, tmp_path / "out.wav")
+
+    [request] = fake_elevenlabs.tts_requests()
+    sent = request.body["text"]
+    assert sent == 'Antes <break time="0.70s" /> depois.'
+    # timings come from the sent text; the tag's characters belong to no word
+    assert [w.text for w in speech.words] == ["Antes", "depois."]
+    assert speech.words[1].start_s == pytest.approx(sent.index("depois") * SECONDS_PER_CHAR)
+    assert speech.spoken == "Antes depois."

@@ -25,6 +25,7 @@ from estudio.api.schemas import (
     RenderPublic,
     ScenePublic,
     SceneUpdate,
+    ScriptsWrite,
     UploadTicket,
 )
 from estudio.api.streaming import receive_deck_multipart
@@ -200,6 +201,27 @@ def edit_scene(
     tenant: TenantDep,
 ) -> ScenePublic:
     return service.edit_scene(services, tenant, project_id, index, body)
+
+
+@router.post(
+    "/{project_id}/scripts",
+    response_model=list[ScenePublic],
+    summary="Write the scenes' narration now, to read and edit before rendering",
+    description=(
+        "Scenes without speaker notes get a script written for listening (the LLM writer when "
+        "one is configured, else the offline rules writer); with `rewrite`, notes are polished "
+        "too. Each script is stored on its scene like an edit (`script_source` says who wrote "
+        "it) and is what the render reads; `PATCH` a scene to correct it."
+    ),
+    responses={**PROBLEMS, 409: {"model": Problem}},
+)
+def write_scripts(
+    project_id: ProjectId,
+    services: ServicesDep,
+    tenant: TenantDep,
+    body: ScriptsWrite | None = None,
+) -> list[ScenePublic]:
+    return service.write_project_scripts(services, tenant, project_id, body or ScriptsWrite())
 
 
 @router.post(

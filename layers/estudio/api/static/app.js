@@ -64,8 +64,43 @@ async function sendDeck() {
   }
 }
 
+const SOURCES = {
+  notes: "notas do apresentador",
+  slide_text: "texto do slide",
+  text: "texto do slide",
+  none: "sem narração",
+  edited: "editado",
+  "writer:rules": "roteiro automático",
+  "writer:openai": "roteiro por IA",
+  "writer:bedrock": "roteiro por IA",
+};
+
+async function writeScripts() {
+  $("write-scripts").disabled = true;
+  $("scripts-status").textContent = "Escrevendo…";
+  try {
+    const scenes = await api(`/projects/${state.project.id}/scripts`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ script: "auto" }),
+    });
+    showScenes(scenes);
+    const written = scenes.filter((s) => s.script_source.startsWith("writer:")).length;
+    $("scripts-status").textContent = `${written} roteiros escritos. Revise antes de gerar o vídeo.`;
+    showError("");
+  } catch (error) {
+    $("scripts-status").textContent = "";
+    showError(`Não foi possível escrever o roteiro (${error.code || "erro"}): ${error.message}`);
+  } finally {
+    $("write-scripts").disabled = false;
+  }
+}
+
 async function loadScenes() {
-  const scenes = await api(`/projects/${state.project.id}/scenes`);
+  showScenes(await api(`/projects/${state.project.id}/scenes`));
+}
+
+function showScenes(scenes) {
   const list = $("scenes");
   list.replaceChildren();
   for (const scene of scenes) {
@@ -79,6 +114,7 @@ async function loadScenes() {
     text.setAttribute("aria-label", `Narração da cena ${scene.index + 1}`);
     const saved = document.createElement("span");
     saved.className = "saved";
+    saved.textContent = SOURCES[scene.script_source] || "";
     text.addEventListener("change", async () => {
       try {
         await api(`/projects/${state.project.id}/scenes/${scene.index}`, {
@@ -86,7 +122,7 @@ async function loadScenes() {
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ script: text.value }),
         });
-        saved.textContent = "salvo";
+        saved.textContent = "salvo (editado)";
       } catch (error) { showError(error.message); }
     });
     item.append(title, text, saved);
@@ -148,6 +184,7 @@ function finished(render) {
 $("save-key").addEventListener("click", () => useKey($("key").value));
 $("send").addEventListener("click", sendDeck);
 $("render").addEventListener("click", startRender);
+$("write-scripts").addEventListener("click", writeScripts);
 
 const localKey = document.querySelector('meta[name="estudio-local-key"]').content;
 const remembered = sessionStorage.getItem("estudio-key");
