@@ -24,6 +24,7 @@ from typing import Any
 from estudio.adapters.local import FolderBlobStore, SqliteItemStore
 from estudio.api.app import create_app
 from estudio.api.keys import create_key, verify_key
+from estudio.api.login import LocalLogin
 from estudio.api.service import job_payload
 from estudio.api.urls import UrlSigner
 from estudio.errors import ConcurrentUpdate, NotFound, Unauthorized
@@ -195,8 +196,14 @@ class LocalServer:
     jobs: JobRepository
     local_key: str
     app: Any
+    login: LocalLogin | None = None
     worker: multiprocessing.process.BaseProcess | None = None
     dropbox: Any = None
+
+    def login_url(self, base_url: str) -> str:
+        """A one-time link that signs the web page in as the ``local`` tenant."""
+        assert self.login is not None
+        return f"{base_url.rstrip('/')}/#login={self.login.issue()}"
 
     def close(self) -> None:
         if self.dropbox is not None:
@@ -227,6 +234,7 @@ def build_server(
             "recovered unfinished renders", resumed=counts["resumed"], failed=counts["failed"]
         )
     key = local_api_key(items, data_dir)
+    login = LocalLogin(key)
     app = create_app(
         items,
         blobs,
@@ -236,9 +244,9 @@ def build_server(
         webhooks=webhooks,
         jobs=jobs,
         signer=UrlSigner(url_secret(data_dir)),
-        local_key=key,
+        login=login,
     )
-    server = LocalServer(settings, items, blobs, webhooks, jobs, key, app)
+    server = LocalServer(settings, items, blobs, webhooks, jobs, key, app, login=login)
     webhooks.start()
     if start_worker:
         spawn = multiprocessing.get_context("spawn")
@@ -269,7 +277,9 @@ def serve(
 
     server = build_server(settings, dropbox, allow_private_webhooks)
     config = uvicorn.Config(server.app, host=host, port=port, log_level="warning", access_log=False)
-    logger.info("serving", url=f"http://{host}:{port}/", data=str(server.settings.data))
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    logger.info("serving", url=f"{base}/", data=str(server.settings.data))
+    print(f"Estúdio: abra {server.login_url(base)} (link de uso único)", flush=True)
     try:
         uvicorn.Server(config).run()
     finally:

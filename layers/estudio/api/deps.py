@@ -9,11 +9,13 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from estudio.api.keys import verify_key
+from estudio.api.login import LocalLogin
 from estudio.api.urls import UrlSigner
 from estudio.errors import Unauthorized
 from estudio.jobs import JobRepository
 from estudio.ports import BlobStore, ItemStore, Orchestrator
 from estudio.settings import Settings
+from estudio.speech.registry import VoiceRegistry, default_registry
 from estudio.webhooks.delivery import WebhookService
 
 
@@ -26,7 +28,14 @@ class ApiServices:
     settings: Settings
     orchestrator: Orchestrator | None = None
     signer: UrlSigner | None = None  # local mode: serves /v1/files and /v1/uploads itself
-    local_key: str | None = None  # local mode: the key the web page receives on loopback
+    login: LocalLogin | None = None  # local mode: one-time login links for the web page
+    _voices: VoiceRegistry | None = None
+
+    def voices(self) -> VoiceRegistry:
+        """The voice catalog, built once (a cloud provider's listing is cached inside it)."""
+        if self._voices is None:
+            self._voices = default_registry(self.settings)
+        return self._voices
 
 
 def get_services(request: Request) -> ApiServices:

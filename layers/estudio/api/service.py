@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,19 @@ from estudio.api.schemas import (
     ScenePublic,
     SceneUpdate,
 )
-from estudio.errors import ConcurrentUpdate, Conflict, EstudioError, NotFound, ToolMissing
+from estudio.avatar.catalog import get_avatar
+from estudio.deck.parse import parse_deck
+from estudio.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    DeckTooLarge,
+    EstudioError,
+    NotFound,
+    UnknownVoice,
+)
 from estudio.jobs import Job, JobStatus
 from estudio.models import OUTPUT_FILES, Deck, RenderOptions
+from estudio.names import clean_filename, output_filename
 from estudio.observability import logger
 from estudio.ports import Item, ItemStore
 from estudio.speech.glossary import TENANT_GLOSSARY_KIND, Glossary, tenant_glossary
@@ -107,10 +118,6 @@ def delete_project(services: ApiServices, tenant: str, project_id: str) -> None:
 
 # --- decks ---------------------------------------------------------------------------------------
 def _parse(path: Path, services: ApiServices, source_name: str) -> Deck:
-    try:
-        from estudio.deck.parse import parse_deck
-    except ImportError as error:
-        raise ToolMissing("the deck parser is not installed") from error
     return parse_deck(path, services.settings.limits, source_name=source_name)
 
 
@@ -119,7 +126,7 @@ def ingest_deck(
 ) -> Item:
     """Parse a deck file, store it and its scenes on the project, emit ``deck.parsed``."""
     owned(services.items, PROJECT_KIND, project_id, tenant)
-    source_name = Path(filename).name or "deck.pptx"
+    source_name = clean_filename(filename)
     deck = _parse(path, services, source_name)
     digest = sha256_file(path)
     deck_key = f"projects/{project_id}/decks/{digest}.pptx"
@@ -195,8 +202,6 @@ def complete_upload(
     limit = services.settings.limits.max_deck_bytes
     if path.stat().st_size > limit:
         services.blobs.delete(key)
-        from estudio.errors import DeckTooLarge
-
         raise DeckTooLarge(f"the deck is larger than {limit} bytes", limit=limit)
     item = ingest_deck(services, tenant, project_id, path, upload.data["filename"])
     services.blobs.delete(key)
@@ -238,6 +243,8 @@ def edit_scene(
     services: ApiServices, tenant: str, project_id: str, index: int, body: SceneUpdate
 ) -> ScenePublic:
     """Change one scene's narration or voice before rendering (an explicit null undoes it)."""
+    if "voice" in body.model_fields_set:
+        check_voice(services, body.voice)
     for _ in range(20):
         project = owned(services.items, PROJECT_KIND, project_id, tenant)
         deck = _deck_of(services, project)
@@ -269,12 +276,17 @@ def edit_scene(
 
 
 # --- renders -------------------------------------------------------------------------------------
-def _check_options(options: RenderOptions) -> None:
+def check_voice(services: ApiServices, voice_id: str | None) -> None:
+    """``UnknownVoice`` unless ``voice_id`` is in the catalog (a key may still be missing)."""
+    if voice_id is None:
+        return
+    if voice_id not in {voice.id for voice in services.voices().list_voices()}:
+        raise UnknownVoice(f"unknown voice {voice_id!r}: see GET /v1/voices", voice=voice_id)
+
+
+def _check_options(services: ApiServices, options: RenderOptions) -> None:
+    check_voice(services, options.voice)
     if options.avatar:
-        try:
-            from estudio.avatar.catalog import get_avatar
-        except ImportError:
-            return
         get_avatar(options.avatar)
 
 
@@ -326,7 +338,7 @@ def start_job(
     project_glossary: list[dict[str, Any]] | None = None,
 ) -> Job:
     """Create a render job and hand it to the orchestrator (the drop folder calls this too)."""
-    _check_options(options)
+    _check_options(services, options)
     job_id = job_id or "rnd_" + secrets.token_hex(10)
     glossary = render_glossary(services, tenant, project_glossary)
     job = services.jobs.create(job_id, tenant, deck_key, source_name, options, project_id)
@@ -370,12 +382,11 @@ def create_render(
                 ttl_s=IDEMPOTENCY_TTL_S,
             )
         except Conflict:
-            previous = services.items.get(IDEMPOTENCY_KIND, record_id)
-            if previous.data["fingerprint"] != fingerprint:
-                raise Conflict(
-                    "this Idempotency-Key was already used with a different request"
-                ) from None
-            return services.jobs.get(previous.data["render_id"]), False
+            earlier = _idempotent_answer(services, record_id, fingerprint)
+            if earlier is not None:
+                return earlier, False
+            # The first request gave up (its record is gone): this one starts the render.
+            return create_render(services, tenant, project_id, body, idempotency_key)
     if not project.data.get("deck_key"):
         if record_id:
             services.items.delete(IDEMPOTENCY_KIND, record_id)
@@ -397,6 +408,31 @@ def create_render(
             services.items.delete(IDEMPOTENCY_KIND, record_id)
         raise
     return job, True
+
+
+def _idempotent_answer(
+    services: ApiServices, record_id: str, fingerprint: str, wait_s: float = 10.0
+) -> Job | None:
+    """The render an earlier request with this key started, once it exists.
+
+    Between the earlier request claiming the key and creating its job there is a short window;
+    requests arriving inside it wait for the job instead of answering 404. ``None`` when the
+    earlier request failed and released the key.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            previous = services.items.get(IDEMPOTENCY_KIND, record_id)
+        except NotFound:
+            return None
+        if previous.data["fingerprint"] != fingerprint:
+            raise Conflict("this Idempotency-Key was already used with a different request")
+        try:
+            return services.jobs.get(previous.data["render_id"])
+        except NotFound:
+            if time.monotonic() > deadline:
+                raise ConcurrentUpdate("the render for this Idempotency-Key is still starting")
+        time.sleep(0.02)
 
 
 def get_render(services: ApiServices, tenant: str, render_id: str) -> Job:
@@ -421,7 +457,9 @@ def render_public(services: ApiServices, job: Job, base_url: str = "") -> Render
     if job.status == JobStatus.SUCCEEDED:
         order = {name: i for i, name in enumerate(OUTPUT_FILES)}
         for name, key in sorted(job.outputs.items(), key=lambda kv: order.get(kv[0], 99)):
-            url = services.blobs.download_url(key, filename=name)
+            url = services.blobs.download_url(
+                key, filename=output_filename(job.source_name, name)
+            )
             if url.startswith("/"):
                 url = base_url.rstrip("/") + url
             outputs.append(RenderOutput(name=name, url=url))

@@ -27,7 +27,7 @@ from estudio.api.schemas import (
     SceneUpdate,
     UploadTicket,
 )
-from estudio.api.streaming import receive_deck_multipart
+from estudio.api.streaming import receive_deck_multipart, scratch_dir
 from estudio.errors import DeckTooLarge, InputError
 
 router = APIRouter(prefix="/projects", tags=["projects"])
@@ -150,7 +150,9 @@ async def upload_deck(
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise DeckTooLarge(f"the deck is larger than {limit} bytes", limit=limit)
     await run_in_threadpool(service.owned, services.items, service.PROJECT_KIND, project_id, tenant)
-    path, filename = await receive_deck_multipart(content_type, request.stream(), limit)
+    path, filename = await receive_deck_multipart(
+        content_type, request.stream(), limit, scratch_dir(services.settings)
+    )
     try:
         item = await run_in_threadpool(
             service.ingest_deck, services, tenant, project_id, path, filename
