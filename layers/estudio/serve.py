@@ -25,6 +25,7 @@ from estudio.adapters.local import FolderBlobStore, SqliteItemStore
 from estudio.api.app import create_app
 from estudio.api.keys import create_key, verify_key
 from estudio.api.login import LocalLogin
+from estudio.api.streaming import sweep_scratch
 from estudio.api.service import job_payload
 from estudio.api.urls import UrlSigner
 from estudio.errors import ConcurrentUpdate, NotFound, Unauthorized
@@ -51,7 +52,7 @@ def open_stores(data_dir: Path) -> tuple[SqliteItemStore, FolderBlobStore]:
     """The same state database and blob folder as ``estudio render`` and ``estudio keys``."""
     from estudio.local import data_paths
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     blobs_dir, db = data_paths(data_dir)
     return SqliteItemStore(db), FolderBlobStore(blobs_dir)
 
@@ -169,8 +170,10 @@ def run_worker(settings: Settings, parent_pid: int, poll_s: float = 0.3) -> None
         for job_id in list(mine):
             try:
                 job = jobs.get(job_id)
-            except NotFound:
+            except NotFound:  # deleted while running: stop it, then sweep what it still wrote
                 mine.discard(job_id)
+                orchestrator.stop(job_id, "deleted")
+                _sweep_deleted(orchestrator, blobs, job_id)
                 continue
             if job.status == JobStatus.CANCELLED:
                 orchestrator.stop(job_id, "cancelled")
@@ -178,6 +181,17 @@ def run_worker(settings: Settings, parent_pid: int, poll_s: float = 0.3) -> None
                 mine.discard(job_id)
         time.sleep(poll_s)
     os._exit(0)  # the parent is gone: leave now, the next server resumes our jobs
+
+
+def _sweep_deleted(orchestrator: Any, blobs: FolderBlobStore, job_id: str) -> None:
+    from estudio.pipeline import keys
+
+    try:
+        orchestrator.wait(job_id, timeout=60)
+    except Exception as error:  # the run ends in an error once its job is gone: expected
+        logger.info("deleted render stopped", render_id=job_id, error=type(error).__name__)
+    for key in blobs.list(keys.job_prefix(job_id)):
+        blobs.delete(key)
 
 
 def _worker_main(settings_json: str, parent_pid: int) -> None:
@@ -226,6 +240,9 @@ def build_server(
     data_dir = settings.data.expanduser().resolve()
     settings = settings.model_copy(update={"data": data_dir})
     items, blobs = open_stores(data_dir)
+    swept = sweep_scratch(settings)
+    if swept:
+        logger.info("removed unfinished uploads", count=swept)
     webhooks = WebhookService(items, allow_private=allow_private_webhooks)
     jobs = JobRepository(items, events=webhooks)
     counts = recover_jobs(items, jobs)

@@ -11,7 +11,16 @@ from estudio.api import problems
 from estudio.api.guard import RequestGuard, docs_csp
 from estudio.api.login import LocalLogin
 from estudio.api.deps import ApiServices
-from estudio.api.routers import catalog, files, glossary, health, projects, renders, web
+from estudio.api.routers import (
+    catalog,
+    files,
+    glossary,
+    health,
+    projects,
+    renders,
+    tenant,
+    web,
+)
 from estudio.api.routers import webhooks as webhook_routes
 from estudio.api.routers.web import STATIC
 from estudio.api.urls import SignedUrlBlobStore, UrlSigner
@@ -78,7 +87,7 @@ def create_app(
         path_csp={"/docs": docs_csp(bytes(docs_page.body).decode())},
     )
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, projects, renders, catalog, glossary, webhook_routes):
+    for module in (health, projects, renders, catalog, glossary, webhook_routes, tenant):
         api.include_router(module.router)
     if signer is not None:
         api.include_router(files.router)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from estudio.api.keys import verify_key
+from estudio.api.keys import authenticate
 from estudio.api.login import LocalLogin
 from estudio.api.urls import UrlSigner
 from estudio.errors import Unauthorized
 from estudio.jobs import JobRepository
 from estudio.ports import BlobStore, ItemStore, Orchestrator
+from estudio.services.audit import AuditLog
 from estudio.settings import Settings
 from estudio.speech.registry import VoiceRegistry, default_registry
 from estudio.webhooks.delivery import WebhookService
@@ -29,7 +31,11 @@ class ApiServices:
     orchestrator: Orchestrator | None = None
     signer: UrlSigner | None = None  # local mode: serves /v1/files and /v1/uploads itself
     login: LocalLogin | None = None  # local mode: one-time login links for the web page
+    audit: AuditLog = field(init=False)
     _voices: VoiceRegistry | None = None
+
+    def __post_init__(self) -> None:
+        self.audit = AuditLog(self.items)
 
     def voices(self) -> VoiceRegistry:
         """The voice catalog, built once (a cloud provider's listing is cached inside it)."""
@@ -48,13 +54,30 @@ ServicesDep = Annotated[ApiServices, Depends(get_services)]
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer est_…`")
 
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+API_PREFIX = "/v1"
+
+
 def get_tenant(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
+) -> Iterator[str]:
+    """The caller's tenant. A change that succeeds is written to the audit log afterwards: the
+    key id, the route (``DELETE /v1/projects/{project_id}``) and its path ids, never a body."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer API key")
-    return verify_key(services.items, credentials.credentials)
+    tenant, key_id = authenticate(services.items, credentials.credentials)
+    request.state.key_id = key_id
+    yield tenant
+    if request.method not in READ_METHODS and not getattr(request.state, "audited", False):
+        route = request.scope.get("route")
+        template = str(getattr(route, "path", request.url.path))
+        if not template.startswith(API_PREFIX):  # nested routers report their own part only
+            template = API_PREFIX + template
+        services.audit.record(
+            tenant, key_id, f"{request.method} {template}", dict(request.path_params)
+        )
 
 
 TenantDep = Annotated[str, Depends(get_tenant)]

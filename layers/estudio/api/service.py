@@ -37,10 +37,11 @@ from estudio.errors import (
     NotFound,
     UnknownVoice,
 )
-from estudio.jobs import Job, JobStatus
+from estudio.jobs import JOB_KIND, Job, JobStatus
 from estudio.models import OUTPUT_FILES, Deck, RenderOptions
 from estudio.names import clean_filename, output_filename
 from estudio.observability import logger
+from estudio.pipeline import keys
 from estudio.ports import Item, ItemStore
 from estudio.speech.glossary import TENANT_GLOSSARY_KIND, Glossary, tenant_glossary
 
@@ -109,11 +110,39 @@ def update_project(
     return services.items.update(PROJECT_KIND, project_id, changes)
 
 
-def delete_project(services: ApiServices, tenant: str, project_id: str) -> None:
-    owned(services.items, PROJECT_KIND, project_id, tenant)
-    services.items.delete(PROJECT_KIND, project_id)
-    for key in services.blobs.list(f"projects/{project_id}/"):
+def all_items(items: ItemStore, kind: str, tenant: str) -> list[Item]:
+    """Every item of ``kind`` the tenant owns (walks the pages of ``list``)."""
+    found: list[Item] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = items.list(kind, tenant, limit=100, cursor=cursor)
+        found += page
+        if cursor is None:
+            return found
+
+
+def delete_blobs(services: ApiServices, prefix: str) -> int:
+    keys = services.blobs.list(prefix)
+    for key in keys:
         services.blobs.delete(key)
+    return len(keys)
+
+
+def delete_project(services: ApiServices, tenant: str, project_id: str) -> None:
+    """The project and everything made from it: its renders (outputs and intermediates), decks,
+    scene edits and unfinished uploads. Blobs go first, the project item last, so a failure
+    half-way leaves a project whose DELETE can simply be repeated."""
+    owned(services.items, PROJECT_KIND, project_id, tenant)
+    for item in all_items(services.items, JOB_KIND, tenant):
+        if item.data.get("project_id") == project_id:
+            purge_render(services, Job.from_item(item))
+    for upload in all_items(services.items, UPLOAD_KIND, tenant):
+        if upload.data.get("project_id") == project_id:
+            services.blobs.delete(upload.data["key"])
+            services.items.delete(UPLOAD_KIND, upload.id)
+    delete_blobs(services, f"projects/{project_id}/")
+    services.items.delete(PROJECT_KIND, project_id)
+    logger.info("project deleted", project_id=project_id, tenant=tenant)
 
 
 # --- decks ---------------------------------------------------------------------------------------
@@ -437,6 +466,26 @@ def _idempotent_answer(
 
 def get_render(services: ApiServices, tenant: str, render_id: str) -> Job:
     return Job.from_item(owned(services.items, "job", render_id, tenant))
+
+
+def purge_render(services: ApiServices, job: Job) -> None:
+    """Stop ``job`` if it runs, then remove its blobs (outputs, intermediates), the idempotency
+    records that point at it and the job itself. Local download links die with the files; S3
+    presigned links are refused once the object is gone (at most their expiry otherwise)."""
+    if not job.status.finished:
+        services.jobs.cancel(job.id)
+        if services.orchestrator is not None:
+            services.orchestrator.stop(job.id, "deleted")
+    delete_blobs(services, keys.job_prefix(job.id))
+    for record in all_items(services.items, IDEMPOTENCY_KIND, job.tenant):
+        if record.data.get("render_id") == job.id:
+            services.items.delete(IDEMPOTENCY_KIND, record.id)
+    services.items.delete(JOB_KIND, job.id)
+    logger.info("render deleted", render_id=job.id, tenant=job.tenant)
+
+
+def delete_render(services: ApiServices, tenant: str, render_id: str) -> None:
+    purge_render(services, get_render(services, tenant, render_id))
 
 
 def cancel_render(services: ApiServices, tenant: str, render_id: str) -> Job:

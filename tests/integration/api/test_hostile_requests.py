@@ -333,3 +333,82 @@ def test_given_a_render_still_starting_when_the_same_key_arrives_then_it_waits_f
     thread.join()
     assert response.status_code == 202, response.text
     assert response.json()["id"] == "rnd_started_late"
+
+
+def _scope(method: str, path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, object]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), *headers],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+def test_given_an_upload_killed_midway_then_its_temp_file_is_gone(
+    env: Env, deck_bytes: bytes
+) -> None:
+    from estudio.api.streaming import scratch_dir
+
+    client = env.client("acme")
+    project = client.post("/v1/projects", json={"name": "x"}).json()
+    body, content_type = _multipart('name="file"; filename="a.pptx"', deck_bytes)
+    messages = [
+        {"type": "http.request", "body": body[: len(body) // 2], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        return None
+
+    headers = [
+        (b"authorization", client.headers["Authorization"].encode()),
+        (b"content-type", content_type.encode()),
+    ]
+    scope = _scope("POST", f"/v1/projects/{project['id']}/deck", headers)
+    try:
+        asyncio.run(env.app(scope, receive, send))
+    except Exception:  # noqa: S110 - the server's own disconnect handling is what is under test
+        pass
+    assert list(scratch_dir(env.app.state.services.settings).iterdir()) == []
+
+
+def test_given_leftover_upload_files_when_the_server_starts_then_they_are_swept(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from estudio.api.streaming import scratch_dir
+    from estudio.serve import build_server
+    from estudio.settings import Settings
+
+    settings = Settings(data=tmp_path / "data")
+    leftover = scratch_dir(settings) / "estudio-upload-killed.pptx"
+    leftover.write_bytes(b"half a deck")
+    server = build_server(settings, start_worker=False)
+    server.close()
+    assert not leftover.exists()
+
+
+def test_given_a_state_database_when_opened_then_only_its_owner_can_read_it(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from estudio.adapters.local import SqliteItemStore
+
+    fresh = tmp_path / "fresh.db"
+    SqliteItemStore(fresh).create("k", "1", "t", {"secret": "x"})
+    old = tmp_path / "old.db"
+    old.touch(mode=0o644)
+    old.chmod(0o644)
+    SqliteItemStore(old)
+    for path in (fresh, old):
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "fresh.db-wal").stat().st_mode & 0o077 == 0

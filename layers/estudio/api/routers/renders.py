@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi import Path as PathParam
 
 from estudio.api import service
@@ -55,3 +55,18 @@ def cancel_render(
 ) -> RenderPublic:
     job = service.cancel_render(services, tenant, render_id)
     return service.render_public(services, job, str(request.base_url))
+
+
+@router.delete(
+    "/{render_id}",
+    status_code=204,
+    summary="Delete a render: its outputs, intermediates and status (a running one is stopped)",
+    description=(
+        "Download links stop working at once locally; in the cloud a presigned link is refused "
+        "as soon as its object is gone."
+    ),
+    responses=PROBLEMS,
+)
+def delete_render(render_id: RenderId, services: ServicesDep, tenant: TenantDep) -> Response:
+    service.delete_render(services, tenant, render_id)
+    return Response(status_code=204)
