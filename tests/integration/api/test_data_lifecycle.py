@@ -251,3 +251,33 @@ def test_given_a_tenant_that_rendered_when_erased_then_nothing_of_it_is_left_any
     assert _rows(env.root / "state.db") == rows_before
     assert _files(env.blobs.root) == files_before
     assert other.get("/v1/projects").json()["items"][0]["name"] == "Fica"
+
+
+def test_given_the_cli_when_keys_and_tenants_are_managed_then_it_mirrors_the_api(
+    tmp_path: Path, deck_bytes: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from estudio.cli import main
+    from estudio.serve import open_stores
+
+    data = tmp_path / "data"
+    items, blobs = open_stores(data)
+    app = create_app(items, blobs, settings=Settings(data=data), signer=UrlSigner(b"c" * 32))
+    client = TestClient(app)
+    client.headers["Authorization"] = f"Bearer {create_key(items, 'acme', label='painel')}"
+    project = new_project_with_deck(client, deck_bytes)  # type: ignore[arg-type]
+    capsys.readouterr()
+
+    assert main(["keys", "list", "--tenant", "ACME", "--data", str(data), "--json"]) == 0
+    [key] = json.loads(capsys.readouterr().out)["keys"]
+    assert key["label"] == "painel" and key["revoked"] is False and "hash" not in key
+    out = tmp_path / "acme.zip"
+    assert main(["tenants", "export", "--tenant", "acme", "--out", str(out), "--data", str(data)]) == 0
+    assert f"projects/{project['id']}/project.json" in zipfile.ZipFile(out).namelist()
+    assert main(["tenants", "export", "--tenant", "nobody", "--out", str(out), "--data", str(data)]) == 2
+    assert main(["keys", "revoke", key["id"], "--data", str(data)]) == 0
+    assert client.get("/v1/projects").status_code == 401
+    assert main(["keys", "revoke", "key_unknown", "--data", str(data)]) == 2
+    assert main(["tenants", "delete", "--tenant", "acme", "--data", str(data)]) == 2
+    assert main(["tenants", "delete", "--tenant", "acme", "--yes", "--data", str(data)]) == 0
+    assert [r for r in _rows(data / "state.db") if r[2] == "acme"] == []
+    assert _files(blobs.root) == set()
