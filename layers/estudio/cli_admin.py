@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from estudio.errors import InvalidOptions, NotFound
+from estudio.errors import InvalidOptions, UnknownTenant
 
 CLI_ACTOR = "cli"
 
@@ -37,7 +37,7 @@ def _tenant(services: Any, name: str) -> str:
 
     tenant = validate_tenant(name.lower())
     if not tenant_exists(services.items, tenant):
-        raise NotFound(f"no tenant {tenant!r}: no key was ever created for it")
+        raise UnknownTenant(f"no tenant {tenant!r}: no key was ever created for it")
     return tenant
 
 

@@ -86,6 +86,12 @@ class InvalidWebhookUrl(InputError):
     code = "invalid_webhook_url"
 
 
+class UnknownTenant(InputError):
+    """A tenant no key was ever created for (a drop-folder name, a CLI ``--tenant``)."""
+
+    code = "unknown_tenant"
+
+
 class NotFound(EstudioError):
     code = "not_found"
     user_error = True
