@@ -30,6 +30,7 @@ from estudio.api.service import job_payload
 from estudio.api.urls import UrlSigner
 from estudio.errors import ConcurrentUpdate, NotFound, Unauthorized
 from estudio.jobs import JOB_KIND, Job, JobRepository, JobStatus
+from estudio.media.ffmpeg import FFMPEG_THREADS_ENV
 from estudio.observability import logger
 from estudio.ports import ItemStore
 from estudio.settings import Settings
@@ -138,9 +139,26 @@ def _die_with_parent() -> None:
     libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
+WORKER_NICENESS = 10  # renders yield the CPU to the API (its children inherit it)
+
+
+def lower_priority(workers: int = 0, niceness: int = WORKER_NICENESS) -> None:
+    """Run this process (and the LibreOffice, espeak-ng and ffmpeg it starts) below the API, and
+    bound each ffmpeg encode to its share of the cores, so parallel scenes do not oversubscribe
+    them. Both only lower what this process asks for; an operator's own settings win."""
+    try:
+        os.nice(niceness)
+    except OSError:
+        logger.warning("could not lower the render worker's priority")
+    parallel = workers or (os.cpu_count() or 1)  # scenes encoded at once (0: one per core)
+    threads = max(1, (os.cpu_count() or 1) // parallel)
+    os.environ.setdefault(FFMPEG_THREADS_ENV, str(threads))
+
+
 def run_worker(settings: Settings, parent_pid: int, poll_s: float = 0.3) -> None:
     """The worker process's main loop: claim queued jobs, run them, pass on cancellations."""
     _die_with_parent()
+    lower_priority(settings.workers)
     from estudio.pipeline.context import StageContext
     from estudio.pipeline.runner import LocalOrchestrator
 

@@ -132,6 +132,15 @@ def choose_encoder(ffmpeg: str, preference: str = "auto") -> str:
     return encoder
 
 
+FFMPEG_THREADS_ENV = "ESTUDIO_FFMPEG_THREADS"  # set by ``estudio serve``'s render worker
+
+
+def _thread_args() -> list[str]:
+    """``-threads N`` when the process bounds its encoder threads (``ESTUDIO_FFMPEG_THREADS``)."""
+    value = os.environ.get(FFMPEG_THREADS_ENV, "")
+    return ["-threads", value] if value.isdigit() and int(value) > 0 else []
+
+
 def video_encode_args(encoder: str, fps: int) -> list[str]:
     """The output args every video segment uses, so segments concatenate with ``-c copy``.
 
@@ -174,6 +183,7 @@ def video_encode_args(encoder: str, fps: int) -> list[str]:
         raise RenderError(f"unknown encoder: {encoder}")
     return [
         *codec,
+        *_thread_args(),
         "-pix_fmt",
         "yuv420p",
         "-r",
