@@ -95,10 +95,6 @@ def test_given_a_running_server_when_a_deck_is_rendered_then_video_and_signed_we
 
 
 def test_given_an_edited_scene_when_rendered_then_the_video_speaks_the_edit(served: Served) -> None:
-    from estudio.pipeline.messages import JobInput
-
-    if "scene_overrides" not in JobInput.model_fields:
-        pytest.skip("needs the parse stage hook JobInput.scene_overrides (asked of the pipeline)")
     client = served.client()
     project = _upload(client, make_deck(SMALL_DECK))
     client.patch(f"/v1/projects/{project['id']}/scenes/1", json={"script": "Frase nova."})

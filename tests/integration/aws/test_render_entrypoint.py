@@ -65,8 +65,6 @@ def test_given_no_gpu_when_preflight_runs_then_it_falls_back_to_libx264(
 def test_given_a_planned_scene_when_rendered_then_the_segment_is_stored(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if importlib.util.find_spec("estudio.media.render") is None:
-        pytest.skip("estudio.media.render (render_still_segment) is not written yet")
     from PIL import Image
 
     blobs = FolderBlobStore(tmp_path / "blobs")
