@@ -117,6 +117,7 @@ class WebhookService:
     poll_s: float = 1.0
     max_concurrent: int = 16  # deliveries in flight at once, all tenants together
     per_tenant: int = 4  # in flight for one tenant: a slow receiver holds at most these
+    per_endpoint: int = 1  # in flight for one subscription: its events arrive in order
     verify: ssl.SSLContext | bool = True  # TLS verification of receivers (a CA for tests)
     _wake: threading.Event = field(default_factory=threading.Event, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
@@ -124,6 +125,7 @@ class WebhookService:
     _pool: ThreadPoolExecutor | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _busy: dict[str, int] = field(default_factory=dict, init=False)  # tenant -> in flight
+    _busy_endpoints: dict[str, int] = field(default_factory=dict, init=False)
     _queued: set[str] = field(default_factory=set, init=False)  # delivery ids in flight
 
     # --- subscriptions ---------------------------------------------------------------------------
@@ -240,10 +242,23 @@ class WebhookService:
 
     # --- delivery --------------------------------------------------------------------------------
     def deliver_due(self, limit: int = 100, wait: bool = True) -> int:
-        """Attempt every delivery whose time has come, concurrently: at most ``per_tenant`` of one
-        tenant and ``max_concurrent`` in all, so a slow receiver delays only its own tenant.
-        With ``wait``, returns how many were attempted once they are done; without (the
-        dispatcher thread), how many were handed to the senders."""
+        """Attempt every delivery whose time has come, concurrently: one endpoint's in order
+        (``per_endpoint``), at most ``per_tenant`` of one tenant and ``max_concurrent`` in all,
+        so a slow receiver delays only its own tenant. With ``wait``, rounds go on until nothing
+        due is left (held-back ones included) and the count attempted is returned; without (the
+        dispatcher thread), one round is handed to the senders and their number returned."""
+        if not wait:
+            return len(self._dispatch(limit))
+        attempted = 0
+        for _ in range(limit):
+            futures = self._dispatch(limit)
+            if not futures:
+                return attempted
+            attempted += sum(1 for future in futures if future.result())
+        return attempted
+
+    def _dispatch(self, limit: int) -> list[Future[bool]]:
+        """Hand what is due to the senders, within the limits; returns their futures."""
         now = self.clock()
         due = [
             item
@@ -259,14 +274,16 @@ class WebhookService:
                 busy = sum(self._busy.values())
                 if item.id in self._queued or busy >= self.max_concurrent:
                     continue
+                endpoint = str(item.data.get("subscription_id"))
                 if self._busy.get(item.tenant, 0) >= self.per_tenant:
                     continue  # this tenant is at its limit; the others go on
+                if self._busy_endpoints.get(endpoint, 0) >= self.per_endpoint:
+                    continue  # one at a time per endpoint, oldest first: order is kept
                 self._queued.add(item.id)
                 self._busy[item.tenant] = self._busy.get(item.tenant, 0) + 1
+                self._busy_endpoints[endpoint] = self._busy_endpoints.get(endpoint, 0) + 1
             futures.append(self._executor().submit(self._attempt_and_release, item))
-        if not wait:
-            return len(futures)
-        return sum(1 for future in futures if future.result())
+        return futures
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -280,14 +297,18 @@ class WebhookService:
         try:
             return self._attempt(item)
         except Exception as error:  # the schedule is persisted: the lease brings it back
-            logger.exception("webhook attempt error", delivery_id=item.id, error=type(error).__name__)
+            logger.exception(
+                "webhook attempt error", delivery_id=item.id, error=type(error).__name__
+            )
             return False
         finally:
+            endpoint = str(item.data.get("subscription_id"))
             with self._lock:
                 self._queued.discard(item.id)
-                self._busy[item.tenant] -= 1
-                if not self._busy[item.tenant]:
-                    del self._busy[item.tenant]
+                for counts, name in ((self._busy, item.tenant), (self._busy_endpoints, endpoint)):
+                    counts[name] -= 1
+                    if not counts[name]:
+                        del counts[name]
             self._wake.set()  # a slot is free: anything held back by the limits can go
 
     def next_due_in(self) -> float | None:
