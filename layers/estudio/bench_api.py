@@ -140,34 +140,39 @@ async def _poll(
     return samples, errors
 
 
-def _quantile(values: list[float], q: float) -> float:
+def _quantile(values: list[float], q: int) -> float:
     return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 1)
 
 
-def _timed_render(work: Path, name: str, deck: Path, load: bool, **knobs: float) -> tuple[float, object]:
+@dataclass
+class _Polled:
+    samples: list[float]
+    errors: int
+    running_at_end: bool
+
+
+def _timed_render(
+    work: Path, name: str, deck: Path, load: tuple[int, float, float] | None
+) -> tuple[float, _Polled | None]:
+    """Render ``deck`` on a fresh server; with ``load`` (clients, seconds, interval), poll it
+    meanwhile. Returns the render's wall time (upload to done) and what the polling saw."""
     server = _Server(work / name)
     try:
         started = time.perf_counter()
         render_id = server.start_render(deck)
         server.wait(render_id, {"running", "succeeded", "failed"})
-        measured: object = None
-        if load:
+        polled = None
+        if load is not None:
+            clients, seconds, interval_s = load
             paths = [f"/v1/renders/{render_id}", "/v1/projects"]
             samples, errors = asyncio.run(
-                _poll(
-                    server.url,
-                    server.key,
-                    paths,
-                    int(knobs["clients"]),
-                    knobs["seconds"],
-                    knobs["interval_s"],
-                )
+                _poll(server.url, server.key, paths, clients, seconds, interval_s)
             )
-            measured = (samples, errors, server.status(render_id) == "running")
+            polled = _Polled(samples, errors, server.status(render_id) == "running")
         final = server.wait(render_id, {"succeeded", "failed", "cancelled"})
         if final != "succeeded":
             raise RuntimeError(f"the bench render {final}")
-        return time.perf_counter() - started, measured
+        return time.perf_counter() - started, polled
     finally:
         server.close()
 
@@ -183,30 +188,32 @@ def bench_loaded_api(
     with tempfile.TemporaryDirectory(prefix="estudio-bench-api-") as folder:
         work = Path(folder)
         deck = make_benchmark_deck(work / f"bench-{slides}.pptx", slides)
-        baseline, _ = _timed_render(work, "baseline", deck, load=False)
-        loaded, measured = _timed_render(
-            work, "loaded", deck, load=True, clients=clients, seconds=seconds, interval_s=interval_s
-        )
-    samples, errors, running = measured  # type: ignore[misc]
+        baseline, _ = _timed_render(work, "baseline", deck, None)
+        loaded, polled = _timed_render(work, "loaded", deck, (clients, seconds, interval_s))
+    assert polled is not None
+    samples = polled.samples
     return LoadResult(
         requests=len(samples),
-        errors=errors,
+        errors=polled.errors,
         p50_ms=_quantile(samples, 50),
         p95_ms=_quantile(samples, 95),
         p99_ms=_quantile(samples, 99),
         max_ms=round(max(samples), 1),
-        render_running_at_end=running,
+        render_running_at_end=polled.running_at_end,
         loaded_render_s=round(loaded, 2),
         baseline_render_s=round(baseline, 2),
     )
 
 
 def describe(result: LoadResult, clients: int = CLIENTS, seconds: float = WINDOW_S) -> str:
-    window = "render running all along" if result.render_running_at_end else (
-        "RENDER FINISHED BEFORE THE WINDOW ENDED: not a loaded measurement"
+    window = (
+        "render running all along"
+        if result.render_running_at_end
+        else ("RENDER FINISHED BEFORE THE WINDOW ENDED: not a loaded measurement")
     )
     return (
-        f"API under a {SLIDES}-slide render, {clients} loopback clients polling for {seconds:.0f} s "
+        f"API under a {SLIDES}-slide render, {clients} loopback clients polling "
+        f"for {seconds:.0f} s "
         f"({result.requests} requests, {result.errors} errors, {window}): "
         f"p50 {result.p50_ms} ms, p95 {result.p95_ms} ms, p99 {result.p99_ms} ms "
         f"(max {result.max_ms} ms); render {result.loaded_render_s} s under load vs "

@@ -14,9 +14,9 @@ CLI_ACTOR = "cli"
 
 
 def _services(args: argparse.Namespace) -> Any:
-    from estudio.api.deps import ApiServices
     from estudio.jobs import JobRepository
     from estudio.serve import open_stores
+    from estudio.services.context import ApiServices
     from estudio.settings import Settings
     from estudio.webhooks.delivery import WebhookService
 
@@ -96,9 +96,7 @@ def cmd_tenants_delete(args: argparse.Namespace) -> dict[str, Any]:
     return {"tenant": tenant, **counts}
 
 
-def add_commands(
-    sub: Any, keys_sub: Any, common: argparse.ArgumentParser
-) -> None:
+def add_commands(sub: Any, keys_sub: Any, common: argparse.ArgumentParser) -> None:
     """Register the commands on ``estudio``'s sub-parsers."""
     listing = keys_sub.add_parser("list", parents=[common], help="list a tenant's API keys")
     listing.add_argument("--tenant", required=True)

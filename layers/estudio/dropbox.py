@@ -27,19 +27,19 @@ import stat
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from estudio.api.deps import ApiServices
 from estudio.api.keys import TENANT_PATTERN, tenant_exists
-from estudio.api.service import start_job
 from estudio.errors import Conflict, EstudioError, InvalidOptions, NotFound, UnknownTenant
 from estudio.jobs import JobStatus
 from estudio.models import RenderOptions
 from estudio.observability import logger
+from estudio.services.context import ApiServices
+from estudio.services.renders import start_job
 from estudio.webhooks.delivery import find_items
 
 DROP_KIND = "dropfile"
@@ -236,7 +236,9 @@ class DropFolder:
             raise InvalidOptions(f"sidecar {sidecar.name} is not a regular file")
         data = _read_nofollow(sidecar, _MAX_SIDECAR_BYTES)
         if len(data) > _MAX_SIDECAR_BYTES:
-            raise InvalidOptions(f"sidecar {sidecar.name} is larger than {_MAX_SIDECAR_BYTES} bytes")
+            raise InvalidOptions(
+                f"sidecar {sidecar.name} is larger than {_MAX_SIDECAR_BYTES} bytes"
+            )
         return data
 
     def _options(self, path: Path, sidecar: bytes | None) -> RenderOptions:
@@ -289,7 +291,11 @@ class DropFolder:
                         _write_outgoing(self.root, outgoing, files, remove=(ERROR_FILE,))
                     state = "delivered"
                 else:
-                    error = {"code": job.error_code, "message": job.error_message, "render_id": job.id}
+                    error = {
+                        "code": job.error_code,
+                        "message": job.error_message,
+                        "render_id": job.id,
+                    }
                     _write_outgoing(self.root, outgoing, {ERROR_FILE: _json(error)})
                     state = "failed"
             except OSError as failure:
@@ -346,14 +352,16 @@ def _open_dirs(root: Path, relative: Path) -> Iterator[int]:
 
 
 def _write_outgoing(
-    root: Path, relative: Path, files: dict[str, bytes | Path], remove: tuple[str, ...] = ()
+    root: Path, relative: Path, files: Mapping[str, bytes | Path], remove: tuple[str, ...] = ()
 ) -> None:
     """Write each file atomically (aside, then renamed) into ``root/relative``, never through a
     link; then remove ``remove`` (a stale ``error.json`` after a success)."""
     with _open_dirs(root, relative) as fd:
         for name, content in files.items():
             tmp = f".tmp-{secrets.token_hex(6)}"
-            out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=fd)
+            out = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=fd
+            )
             try:
                 with os.fdopen(out, "wb") as handle:
                     if isinstance(content, bytes):

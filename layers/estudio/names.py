@@ -20,7 +20,7 @@ def has_control(text: str) -> bool:
 
 
 def clean_filename(name: str, default: str = "deck.pptx") -> str:
-    """The last path segment of ``name`` in NFC, without control characters; ``default`` if empty."""
+    """The last path segment of ``name`` in NFC, without control characters (else ``default``)."""
     text = unicodedata.normalize("NFC", name)
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc").strip()
@@ -45,8 +45,7 @@ def content_disposition(filename: str, disposition: str = "inline") -> str:
     """RFC 6266: an ASCII ``filename`` fallback plus the exact name as ``filename*``."""
     exact = unicodedata.normalize("NFC", filename)
     ascii_name = (
-        unicodedata.normalize("NFKD", exact).encode("ascii", "ignore").decode("ascii")
-        or "download"
+        unicodedata.normalize("NFKD", exact).encode("ascii", "ignore").decode("ascii") or "download"
     )
     ascii_name = "".join(ch if ch.isprintable() and ch not in '"\\;' else "_" for ch in ascii_name)
     return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(exact, safe='')}"

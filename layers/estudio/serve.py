@@ -26,13 +26,13 @@ from estudio.api.app import create_app
 from estudio.api.keys import create_key, verify_key
 from estudio.api.login import LocalLogin
 from estudio.api.streaming import sweep_scratch
-from estudio.api.service import job_payload
 from estudio.api.urls import UrlSigner
 from estudio.errors import ConcurrentUpdate, NotFound, Unauthorized
 from estudio.jobs import JOB_KIND, Job, JobRepository, JobStatus
 from estudio.media.ffmpeg import FFMPEG_THREADS_ENV
 from estudio.observability import logger
 from estudio.ports import ItemStore
+from estudio.services.renders import job_payload
 from estudio.settings import Settings
 from estudio.webhooks.delivery import WebhookService, find_items
 

@@ -184,9 +184,7 @@ def test_given_a_running_server_then_its_render_worker_runs_below_the_api(served
         check=False,
     ).stdout.split()
     [worker] = [
-        int(pid)
-        for pid in children
-        if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
     ]
     api = os.getpriority(os.PRIO_PROCESS, served.process.pid)
     wanted = min(api + 10, 19)

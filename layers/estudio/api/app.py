@@ -8,9 +8,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from estudio.api import problems
+from estudio.api.deps import ApiServices
 from estudio.api.guard import RequestGuard, docs_csp
 from estudio.api.login import LocalLogin
-from estudio.api.deps import ApiServices
 from estudio.api.routers import (
     catalog,
     files,

@@ -3,45 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from estudio.api.keys import authenticate
-from estudio.api.login import LocalLogin
-from estudio.api.urls import UrlSigner
 from estudio.errors import Unauthorized
-from estudio.jobs import JobRepository
-from estudio.ports import BlobStore, ItemStore, Orchestrator
-from estudio.services.audit import AuditLog
-from estudio.settings import Settings
-from estudio.speech.registry import VoiceRegistry, default_registry
-from estudio.webhooks.delivery import WebhookService
-
-
-@dataclass
-class ApiServices:
-    items: ItemStore
-    blobs: BlobStore  # hands out download/upload URLs (signed local routes or S3 presigned)
-    jobs: JobRepository
-    webhooks: WebhookService
-    settings: Settings
-    orchestrator: Orchestrator | None = None
-    signer: UrlSigner | None = None  # local mode: serves /v1/files and /v1/uploads itself
-    login: LocalLogin | None = None  # local mode: one-time login links for the web page
-    audit: AuditLog = field(init=False)
-    _voices: VoiceRegistry | None = None
-
-    def __post_init__(self) -> None:
-        self.audit = AuditLog(self.items)
-
-    def voices(self) -> VoiceRegistry:
-        """The voice catalog, built once (a cloud provider's listing is cached inside it)."""
-        if self._voices is None:
-            self._voices = default_registry(self.settings)
-        return self._voices
+from estudio.services.context import ApiServices
 
 
 def get_services(request: Request) -> ApiServices:
@@ -83,3 +52,6 @@ def get_tenant(
 TenantDep = Annotated[str, Depends(get_tenant)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size.")]
 Cursor = Annotated[str | None, Query(max_length=512, description="From `next_cursor`.")]
+
+
+__all__ = ["ApiServices", "Cursor", "Limit", "ServicesDep", "TenantDep", "get_services"]

@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import re
 import secrets
-
 from typing import Any
 
 from estudio.errors import InvalidOptions, NotFound, Unauthorized

@@ -1,6 +1,6 @@
 """API schemas: ``XCreate`` (request), ``XUpdate`` (partial), ``XPublic`` (response) families.
 
-Separate from stored items and pipeline messages; ``estudio.api.service`` maps between them.
+Separate from stored items and pipeline messages; ``estudio.services`` maps between them.
 """
 
 from __future__ import annotations

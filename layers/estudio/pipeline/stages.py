@@ -179,9 +179,7 @@ def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
                 ctx.voices,
                 glossary=_glossary(ctx, msg.job_id, language),
                 chain=ctx.settings.voice_chain,
-                cache=SpeechCache(
-                    ctx.blobs, tenant_cache_prefix(ctx.jobs.get(msg.job_id).tenant)
-                ),
+                cache=SpeechCache(ctx.blobs, tenant_cache_prefix(ctx.jobs.get(msg.job_id).tenant)),
             )
             ctx.blobs.put_file(keys.speech_audio(msg.job_id, msg.index), wav, "audio/wav")
         else:

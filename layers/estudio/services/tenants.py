@@ -5,9 +5,9 @@ folder) and the cloud one (DynamoDB and S3) behave the same.
 
 What a tenant owns: every item whose ``tenant`` is it (``TENANT_KINDS``), and the blobs under
 ``projects/{project}/``, ``jobs/{render}/``, ``dropbox/{tenant}/``, ``exports/{tenant}/``,
-``speech-cache/{tenant}/`` and ``cache/segments/{tenant}/`` (the caches are per tenant for this). The export is a ZIP with ``index.json`` (what is inside, with sizes
-and SHA-256) beside one JSON file per record and the files themselves. Webhook secrets and key
-hashes are never exported.
+``speech-cache/{tenant}/`` and ``cache/segments/{tenant}/`` (the caches are per tenant for this).
+The export is a ZIP with ``index.json`` (what is inside, with sizes and SHA-256) beside one JSON
+file per record and the files themselves. Webhook secrets and key hashes are never exported.
 """
 
 from __future__ import annotations
@@ -19,26 +19,23 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from estudio.api.deps import ApiServices
 from estudio.api.keys import KEY_KIND, list_keys
-from estudio.api.service import (
-    IDEMPOTENCY_KIND,
-    PROJECT_KIND,
-    UPLOAD_KIND,
-    all_items,
-    delete_blobs,
-    delete_project,
-    project_public,
-    purge_render,
-    render_public,
-    scenes,
-)
 from estudio.errors import Conflict, InvalidOptions
 from estudio.jobs import JOB_KIND, Job
 from estudio.observability import logger
 from estudio.pipeline.stages import segment_cache_prefix
 from estudio.ports import Item
 from estudio.services.audit import AUDIT_KIND, AuditLog
+from estudio.services.common import (
+    IDEMPOTENCY_KIND,
+    PROJECT_KIND,
+    UPLOAD_KIND,
+    all_items,
+    delete_blobs,
+)
+from estudio.services.context import ApiServices
+from estudio.services.projects import delete_project, project_public, scenes
+from estudio.services.renders import purge_render, render_public
 from estudio.speech.cache import CACHE_PREFIX
 from estudio.speech.glossary import TENANT_GLOSSARY_KIND, tenant_glossary
 from estudio.webhooks.delivery import DELIVERY_KIND, SUBSCRIPTION_KIND
@@ -201,7 +198,7 @@ def erase_tenant(services: ApiServices, tenant: str, confirm: str, actor: str) -
     if left:
         raise Conflict(f"the erasure was interrupted by new data ({', '.join(left)}); repeat it")
     # The erasure itself is kept in the operational log only: nothing of the tenant stays.
-    logger.info("tenant erased", tenant=tenant, actor=actor, **counts)
+    logger.info("tenant erased", tenant=tenant, actor=actor, counts=counts)
     return counts
 
 

@@ -28,6 +28,8 @@ CACHE_PREFIX = "speech-cache"
 def tenant_cache_prefix(tenant: str) -> str:
     """Each tenant's speech is cached apart, so erasing a tenant erases its cached narration."""
     return f"{CACHE_PREFIX}/{tenant}"
+
+
 KEY_VERSION = 1
 
 

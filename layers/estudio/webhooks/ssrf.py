@@ -33,9 +33,10 @@ EMBEDDING_NETWORKS = tuple(
 
 
 def _forbidden(address: Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address):
-        if any(address in network for network in EMBEDDING_NETWORKS):
-            return True
+    if isinstance(address, ipaddress.IPv6Address) and any(
+        address in network for network in EMBEDDING_NETWORKS
+    ):
+        return True
     return (
         address.is_private
         or address.is_loopback

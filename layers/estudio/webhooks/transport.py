@@ -48,7 +48,9 @@ class PinnedTransport(httpx.HTTPTransport):
         )
 
 
-def pinned_client(address: str, timeout_s: float, verify: ssl.SSLContext | bool = True) -> httpx.Client:
+def pinned_client(
+    address: str, timeout_s: float, verify: ssl.SSLContext | bool = True
+) -> httpx.Client:
     return httpx.Client(
         transport=PinnedTransport(address, verify),
         timeout=timeout_s,

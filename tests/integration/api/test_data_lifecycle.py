@@ -123,11 +123,16 @@ def test_given_a_tenant_with_data_when_exported_then_the_zip_holds_all_of_it(
     assert f"renders/{render['id']}/manifest.json" in names
     assert json.loads(archive.read("api-keys.json"))[0]["id"].startswith("key_")
     actions = [e["action"] for e in json.loads(archive.read("audit-log.json"))]
-    assert "POST /v1/projects" in actions and "PATCH /v1/projects/{project_id}/scenes/{index}" in actions
+    assert (
+        "POST /v1/projects" in actions
+        and "PATCH /v1/projects/{project_id}/scenes/{index}" in actions
+    )
     everything = b"".join(archive.read(name) for name in names)
     assert secret.encode() not in everything
     assert b"Outro inquilino" not in everything
-    for key in env.items.find("apikey", "prefix", json.loads(archive.read("api-keys.json"))[0]["prefix"]):
+    for key in env.items.find(
+        "apikey", "prefix", json.loads(archive.read("api-keys.json"))[0]["prefix"]
+    ):
         assert key.data["hash"].encode() not in everything
 
 
@@ -271,9 +276,14 @@ def test_given_the_cli_when_keys_and_tenants_are_managed_then_it_mirrors_the_api
     [key] = json.loads(capsys.readouterr().out)["keys"]
     assert key["label"] == "painel" and key["revoked"] is False and "hash" not in key
     out = tmp_path / "acme.zip"
-    assert main(["tenants", "export", "--tenant", "acme", "--out", str(out), "--data", str(data)]) == 0
+    assert (
+        main(["tenants", "export", "--tenant", "acme", "--out", str(out), "--data", str(data)]) == 0
+    )
     assert f"projects/{project['id']}/project.json" in zipfile.ZipFile(out).namelist()
-    assert main(["tenants", "export", "--tenant", "nobody", "--out", str(out), "--data", str(data)]) == 2
+    assert (
+        main(["tenants", "export", "--tenant", "nobody", "--out", str(out), "--data", str(data)])
+        == 2
+    )
     assert main(["keys", "revoke", key["id"], "--data", str(data)]) == 0
     assert client.get("/v1/projects").status_code == 401
     assert main(["keys", "revoke", "key_unknown", "--data", str(data)]) == 2

@@ -62,9 +62,7 @@ def test_given_a_cloud_tenant_when_exported_and_erased_then_the_zip_has_it_and_n
 
     acme = _client(app, adapters.items, "acme")
     project = acme.post("/v1/projects", json={"name": "Aula – NR-10"}).json()
-    uploaded = acme.post(
-        f"/v1/projects/{project['id']}/deck", files={"file": ("Ação.pptx", deck)}
-    )
+    uploaded = acme.post(f"/v1/projects/{project['id']}/deck", files={"file": ("Ação.pptx", deck)})
     assert uploaded.status_code == 200, uploaded.text
     acme.post("/v1/webhooks", json={"url": "https://example.com/hook", "events": ["deck.parsed"]})
     render = acme.post(f"/v1/projects/{project['id']}/renders", json={}).json()

@@ -13,11 +13,11 @@ from fastapi.responses import FileResponse
 from estudio.adapters.local.blobs import FolderBlobStore
 from estudio.api.deps import ServicesDep
 from estudio.api.schemas import Problem
-from estudio.api.service import UPLOAD_KIND
 from estudio.api.streaming import receive_raw, scratch_dir
 from estudio.api.urls import SignedUrlBlobStore
 from estudio.errors import NotFound
 from estudio.names import content_disposition
+from estudio.services.common import UPLOAD_KIND
 from estudio.webhooks.delivery import find_items
 
 router = APIRouter(tags=["files"])

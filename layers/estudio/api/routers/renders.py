@@ -5,10 +5,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, Response
 from fastapi import Path as PathParam
 
-from estudio.api import service
 from estudio.api.deps import Cursor, Limit, ServicesDep, TenantDep
 from estudio.api.schemas import Page, Problem, RenderPublic
-from estudio.jobs import JOB_KIND, Job
+from estudio.services import renders as service
 
 router = APIRouter(prefix="/renders", tags=["renders"])
 RenderId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -23,12 +22,7 @@ def list_renders(
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Page[RenderPublic]:
-    items, next_cursor = services.items.list(JOB_KIND, tenant, limit, cursor)
-    base = str(request.base_url)
-    return Page[RenderPublic](
-        items=[service.render_public(services, Job.from_item(i), base) for i in items],
-        next_cursor=next_cursor,
-    )
+    return service.list_renders(services, tenant, limit, cursor, str(request.base_url))
 
 
 @router.get(
