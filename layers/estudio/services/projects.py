@@ -103,6 +103,7 @@ def delete_project(services: ApiServices, tenant: str, project_id: str) -> None:
             services.blobs.delete(upload.data["key"])
             services.items.delete(UPLOAD_KIND, upload.id)
     delete_blobs(services, f"projects/{project_id}/")
+    delete_blobs(services, f"uploads/{project_id}/")  # links used after their record expired
     services.items.delete(PROJECT_KIND, project_id)
     logger.info("project deleted", project_id=project_id, tenant=tenant)
 
@@ -170,7 +171,7 @@ def new_upload(
     """Reserve an upload for a large deck: its id and the blob key the client PUTs to."""
     owned(services.items, PROJECT_KIND, project_id, tenant)
     upload_id = "upl_" + secrets.token_hex(10)
-    key = f"projects/{project_id}/uploads/{upload_id}.pptx"
+    key = f"uploads/{project_id}/{upload_id}.pptx"  # UPLOAD_KEY_PATTERN: the uploads bucket
     services.items.create(
         UPLOAD_KIND,
         upload_id,

@@ -274,7 +274,7 @@ def test_given_an_upload_link_when_put_after_completion_then_refused(
     assert done.status_code == 200 and done.json()["deck"]["source_name"] == "Aula – 1.pptx"
     again = anonymous.put(ticket["upload_url"], content=b"other bytes")
     assert again.status_code in (404, 409), again.text
-    assert not env.blobs.list(f"projects/{project['id']}/uploads/")
+    assert not env.blobs.list(f"uploads/{project['id']}/")
 
 
 def test_given_100_parallel_renders_with_one_idempotency_key_then_all_answer_the_same_render(
