@@ -1,5 +1,5 @@
-"""Webhook URLs whose address embeds or reaches a private IPv4 one are refused (no DNS: IP
-literals resolve to themselves)."""
+"""Hostile webhook URLs and file names: embedded private addresses refused (no DNS: IP literals
+resolve to themselves); names cut to their last segment in NFC; exact names in downloads."""
 
 from __future__ import annotations
 
@@ -46,3 +46,32 @@ def test_given_a_public_literal_when_resolved_then_that_address_is_the_target(ur
 def test_given_control_characters_in_a_url_when_checked_then_refused(url: str) -> None:
     with pytest.raises(InvalidWebhookUrl):
         check_webhook_url(url, allow_private=True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("../../etc/passwd.pptx", "passwd.pptx"),
+        ("C:\\Users\\ana\\Aula 1.pptx", "Aula 1.pptx"),
+        ("Aula\x00.pptx", "Aula.pptx"),
+        ("Ac\u0327a\u0303o.pptx", "Ação.pptx"),  # NFD in, NFC out
+        ("..", "deck.pptx"),
+        ("", "deck.pptx"),
+    ],
+)
+def test_given_a_hostile_file_name_when_cleaned_then_only_its_last_segment_in_nfc_stays(
+    raw: str, clean: str
+) -> None:
+    from estudio.names import clean_filename
+
+    assert clean_filename(raw) == clean
+
+
+def test_given_a_unicode_name_in_content_disposition_then_ascii_fallback_and_exact_name() -> None:
+    from estudio.names import content_disposition, parse_disposition
+
+    header = content_disposition('Segurança "NR-10"; parte 1.mp4', "attachment")
+    assert header.startswith('attachment; filename="Seguranca _NR-10__ parte 1.mp4"')
+    assert header.encode("latin-1")  # a header must be latin-1 safe
+    kind, params = parse_disposition(header.encode())
+    assert kind == "attachment" and params["filename"] == 'Segurança "NR-10"; parte 1.mp4'
