@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup system runtime venv face-env browser-deps demo test test-fast test-cloud lint typecheck bench synth layer rehearse clean
+.PHONY: setup system runtime venv face-env browser-deps demo test test-fast test-cloud lint typecheck bench bench-api synth layer rehearse clean
 
 setup: system venv
 
@@ -72,6 +72,9 @@ typecheck: venv
 ## Benchmarks: ratios measured side by side in one run.
 bench: setup
 	$(BIN)/python -m estudio.bench
+
+bench-api: setup
+	$(BIN)/python -m estudio.bench_api
 
 ## Synthesize the CDK app offline into cdk.out/ (cdk-nag and all; no AWS account needed).
 synth: venv

@@ -3,7 +3,8 @@
 For a 10-slide and a 60-slide deck it prints (a) wall time / video duration and (b) our whole
 render / a bare ffmpeg encode of the same slide images and narration (one ffmpeg command, the
 concat demuxer, at our frame rate and at a typical 30 fps). Then the presenter case: frames per
-second of avatar rendering at 1080p and the ratio to real time.
+second of avatar rendering at 1080p and the ratio to real time. And the API's latency while a
+60-slide render runs (``estudio.bench_api``; ``make bench-api`` runs that line alone).
 """
 
 from __future__ import annotations
@@ -156,6 +157,9 @@ def main() -> int:
             )
         for r in rows:
             print(f"  stage seconds ({r['slides']} slides): {r['stages']}")
+        from estudio.bench_api import bench_loaded_api, describe
+
+        print(describe(bench_loaded_api()))
         try:
             from estudio.avatar.bench import bench_avatar
         except ImportError:

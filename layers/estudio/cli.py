@@ -444,6 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
     create = keys_sub.add_parser("create", parents=[common], help="create an API key for a tenant")
     create.add_argument("--tenant", required=True)
     create.set_defaults(handler=cmd_keys_create)
+    from estudio.cli_admin import add_commands
+
+    add_commands(sub, keys_sub, common)
 
     serve = sub.add_parser("serve", parents=[common], help="run the HTTP API, web page and worker")
     serve.add_argument("--host", default="127.0.0.1")

@@ -1,40 +1,87 @@
 """The drop folder: ``DIR/{tenant}/…/name.pptx`` in, ``DIR/{tenant}/…/outgoing/name/`` out.
 
-Polling, no inotify: a file is taken once its size and mtime have stayed the same for
-``settle_s``. An optional sidecar ``name.json`` carries render options (``voice``, ``preset``…).
-The same content (SHA-256) dropped twice for one tenant renders once. The state of each dropped
-file lives in the ``ItemStore`` (kind ``dropfile``), so a restart neither loses nor repeats work.
+Polling, no inotify. The rules:
+
+- **Real files only.** Symbolic links are never followed, in or out: a linked deck, sidecar or
+  folder is not taken, and outputs are written through directory descriptors opened with
+  ``O_NOFOLLOW`` one level at a time, so a linked ``outgoing`` cannot send them elsewhere.
+- **Settled.** A deck (and its sidecar ``name.json``, if any) is taken once size and mtime have
+  stayed the same for ``settle_s`` (default 5 s): a copy in progress is left alone.
+- **Known tenants.** The first folder level is the tenant, lowercased; it must exist (a key was
+  created for it), else the deck is refused.
+- **Once per request.** The same deck *and* sidecar (SHA-256 of both) render once per tenant; a
+  re-drop with a changed sidecar renders again. The state of each dropped file lives in the
+  ``ItemStore`` (kind ``dropfile``), so a restart neither loses nor repeats work.
+- **Clear refusals.** A refused deck gets ``outgoing/name/error.json`` and nothing else; a later
+  success replaces it. Names keep their exact Unicode (NFC).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import secrets
+import stat
 import tempfile
 import threading
+import unicodedata
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from estudio.api.deps import ApiServices
-from estudio.api.keys import TENANT_PATTERN
-from estudio.api.service import sha256_file, start_job
-from estudio.errors import Conflict, EstudioError, NotFound
+from estudio.api.keys import TENANT_PATTERN, tenant_exists
+from estudio.errors import Conflict, EstudioError, InvalidOptions, NotFound, UnknownTenant
 from estudio.jobs import JobStatus
 from estudio.models import RenderOptions
 from estudio.observability import logger
+from estudio.services.context import ApiServices
+from estudio.services.renders import start_job
 from estudio.webhooks.delivery import find_items
 
 DROP_KIND = "dropfile"
 OUTGOING = "outgoing"
+ERROR_FILE = "error.json"
+ACTOR = "dropbox"
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+_MAX_SIDECAR_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class _Signature:
+    size: int
+    mtime_ns: int
+    sidecar: tuple[int, int] | None
 
 
 @dataclass
 class _Seen:
-    size: int
-    mtime_ns: int
+    signature: _Signature
     since: float
+
+
+def _lstat_regular(path: Path) -> os.stat_result | None:
+    """``lstat`` of a regular file that is not a link; None otherwise."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    return info if stat.S_ISREG(info.st_mode) else None
+
+
+def _read_nofollow(path: Path, limit: int | None = None) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise InvalidOptions(f"{path.name} is not a regular file")
+        return handle.read() if limit is None else handle.read(limit + 1)
+
+
+def _nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
 
 
 @dataclass
@@ -42,8 +89,9 @@ class DropFolder:
     root: Path
     services: ApiServices
     poll_s: float = 1.0
-    settle_s: float = 2.0
+    settle_s: float = 5.0
     _seen: dict[Path, _Seen] = field(default_factory=dict, init=False)
+    _refused: dict[Path, _Signature] = field(default_factory=dict, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
 
@@ -52,90 +100,173 @@ class DropFolder:
         """Take every settled new deck; deliver finished renders. Returns the jobs started."""
         started: list[str] = []
         for path in self._candidates():
-            stat = path.stat()
+            signature = self._signature(path)
+            if signature is None:
+                self._seen.pop(path, None)
+                continue
             seen = self._seen.get(path)
-            if seen is None or (seen.size, seen.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
-                self._seen[path] = _Seen(stat.st_size, stat.st_mtime_ns, now)
+            if seen is None or seen.signature != signature:
+                self._seen[path] = _Seen(signature, now)
                 continue
-            if now - seen.since < self.settle_s:
+            if now - seen.since < self.settle_s or self._refused.get(path) == signature:
                 continue
-            job_id = self._take(path)
+            job_id = self._take(path, signature)
             if job_id:
                 started.append(job_id)
         self._deliver_finished()
         return started
 
+    def _signature(self, path: Path) -> _Signature | None:
+        try:
+            deck = path.lstat()  # a link is noticed (and refused when taken), never followed
+        except FileNotFoundError:
+            return None
+        sidecar_path = path.with_suffix(".json")
+        sidecar = _lstat_regular(sidecar_path)
+        if sidecar is None and os.path.lexists(sidecar_path):
+            sidecar = os.lstat(sidecar_path)  # a linked sidecar: noticed, refused when taken
+        return _Signature(
+            deck.st_size,
+            deck.st_mtime_ns,
+            (sidecar.st_size, sidecar.st_mtime_ns) if sidecar is not None else None,
+        )
+
     def _candidates(self) -> list[Path]:
-        if not self.root.is_dir():
+        """Real ``.pptx`` files under real tenant folders; links and ``outgoing`` skipped."""
+        try:
+            tenants = sorted(os.scandir(self.root), key=lambda e: e.name)
+        except FileNotFoundError:
             return []
         found = []
-        for tenant_dir in sorted(self.root.iterdir()):
-            if not tenant_dir.is_dir() or not TENANT_PATTERN.fullmatch(tenant_dir.name):
+        for entry in tenants:
+            if not entry.is_dir(follow_symlinks=False) or entry.name.startswith("."):
                 continue
-            for path in sorted(tenant_dir.rglob("*.pptx")):
-                relative = path.relative_to(tenant_dir)
-                hidden = any(part.startswith((".", "~$")) for part in relative.parts)
-                if OUTGOING in relative.parts[:-1] or hidden or not path.is_file():
-                    continue
-                found.append(path)
+            for folder, dirs, names in os.walk(entry.path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if d != OUTGOING and not d.startswith("."))
+                for name in sorted(names):
+                    if name.lower().endswith(".pptx") and not name.startswith((".", "~$")):
+                        found.append(Path(folder) / name)
         return found
 
-    def _take(self, path: Path) -> str | None:
-        tenant = path.relative_to(self.root).parts[0]
-        path_key = str(path.resolve())
-        if self._known_path(path_key, path):
+    def _tenant(self, path: Path) -> str:
+        name = path.relative_to(self.root).parts[0]
+        tenant = _nfc(name).lower()
+        if not TENANT_PATTERN.fullmatch(tenant) or not tenant_exists(self.services.items, tenant):
+            raise UnknownTenant(
+                f"no tenant {name!r}: create a key for it first (estudio keys create --tenant)"
+            )
+        return tenant
+
+    def _take(self, path: Path, signature: _Signature) -> str | None:
+        path_key = str(path)
+        if self._known_path(path_key, signature):
             return None
-        digest = sha256_file(path)
-        drop_id = f"{tenant}-{digest}"
-        record = {
-            "path": path_key,
-            "size": path.stat().st_size,
-            "mtime_ns": path.stat().st_mtime_ns,
-            "outgoing": str(path.parent / OUTGOING / path.stem),
-            "job_id": None,
-            "state": "rendering",
-        }
         try:
-            self.services.items.create(DROP_KIND, drop_id, tenant, record)
-        except Conflict:
-            logger.info("dropped deck already rendered", tenant=tenant, drop_id=drop_id)
-            return None
-        outgoing = path.parent / OUTGOING / path.stem
-        try:
-            options = self._options(path)
-            deck_key = f"dropbox/{tenant}/{digest}.pptx"
-            self.services.blobs.put_file(deck_key, path)
-            job = start_job(self.services, tenant, deck_key, path.name, options)
-        except EstudioError as error:
-            self.services.items.update(DROP_KIND, drop_id, {"state": "failed"})
-            _write_json(outgoing / "error.json", error.to_dict())
-            logger.warning("dropped deck refused", tenant=tenant, code=error.code)
+            tenant = self._tenant(path)
+            if _lstat_regular(path) is None:
+                raise InvalidOptions(f"{path.name} is a link or not a file: drop the file itself")
+            with self._private_copy(path) as (copy, digest):
+                sidecar = self._sidecar(path)
+                options = self._options(path, sidecar)
+                fingerprint = hashlib.sha256(f"{digest}\0".encode() + (sidecar or b"")).hexdigest()
+                drop_id = f"{tenant}-{fingerprint}"
+                record = {
+                    "path": path_key,
+                    "size": signature.size,
+                    "mtime_ns": signature.mtime_ns,
+                    "sidecar": list(signature.sidecar) if signature.sidecar else None,
+                    "outgoing": str(self._outgoing_parts(path)),
+                    "job_id": None,
+                    "state": "rendering",
+                }
+                try:
+                    self.services.items.create(DROP_KIND, drop_id, tenant, record)
+                except Conflict:
+                    logger.info("dropped deck already rendered", tenant=tenant, drop_id=drop_id)
+                    return None
+                try:
+                    deck_key = f"dropbox/{tenant}/{digest}.pptx"
+                    self.services.blobs.put_file(deck_key, copy)
+                    job = start_job(self.services, tenant, deck_key, _nfc(path.name), options)
+                except EstudioError:
+                    self.services.items.update(DROP_KIND, drop_id, {"state": "failed"})
+                    raise
+        except (EstudioError, OSError) as error:
+            self._refuse(path, signature, error)
             return None
         self.services.items.update(DROP_KIND, drop_id, {"job_id": job.id})
+        self.services.audit.record(tenant, ACTOR, "dropbox render", {"render_id": job.id})
         logger.info("dropped deck queued", tenant=tenant, render_id=job.id)
         return job.id
 
-    def _known_path(self, path_key: str, path: Path) -> bool:
-        """This very file (same path, size and mtime) was taken before (e.g. before a restart)."""
-        stat = path.stat()
-        return any(
-            item.data.get("size") == stat.st_size and item.data.get("mtime_ns") == stat.st_mtime_ns
-            for item in find_items(self.services.items, DROP_KIND, "path", path_key)
-        )
+    def _refuse(self, path: Path, signature: _Signature, error: Exception) -> None:
+        self._refused[path] = signature
+        if isinstance(error, EstudioError):
+            body = error.to_dict()
+        else:
+            body = {"code": "unreadable_file", "message": f"{path.name} could not be read"}
+        body["file"] = _nfc(path.name)
+        try:
+            _write_outgoing(self.root, self._outgoing_parts(path), {ERROR_FILE: _json(body)})
+        except OSError as failure:  # a linked or unwritable outgoing: log it, write nothing
+            logger.warning("drop folder refusal not written", error=type(failure).__name__)
+        logger.warning("dropped deck refused", code=body["code"])
+
+    @contextlib.contextmanager
+    def _private_copy(self, path: Path) -> Iterator[tuple[Path, str]]:
+        """The deck copied aside (opened without following links) and its SHA-256."""
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as source, tempfile.TemporaryDirectory() as scratch:
+            if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+                raise InvalidOptions(f"{path.name} is not a regular file")
+            copy = Path(scratch) / "deck.pptx"
+            digest = hashlib.sha256()
+            with copy.open("wb") as out:
+                for block in iter(lambda: source.read(1 << 20), b""):
+                    digest.update(block)
+                    out.write(block)
+            yield copy, digest.hexdigest()
 
     @staticmethod
-    def _options(path: Path) -> RenderOptions:
+    def _sidecar(path: Path) -> bytes | None:
         sidecar = path.with_suffix(".json")
-        if not sidecar.is_file():
+        if not os.path.lexists(sidecar):
+            return None
+        if _lstat_regular(sidecar) is None:
+            raise InvalidOptions(f"sidecar {sidecar.name} is not a regular file")
+        data = _read_nofollow(sidecar, _MAX_SIDECAR_BYTES)
+        if len(data) > _MAX_SIDECAR_BYTES:
+            raise InvalidOptions(
+                f"sidecar {sidecar.name} is larger than {_MAX_SIDECAR_BYTES} bytes"
+            )
+        return data
+
+    def _options(self, path: Path, sidecar: bytes | None) -> RenderOptions:
+        if sidecar is None:
             return RenderOptions()
         try:
-            return RenderOptions.model_validate_json(sidecar.read_bytes())
+            options = RenderOptions.model_validate_json(sidecar)
         except ValidationError as error:
-            from estudio.errors import InvalidOptions
+            name = path.with_suffix(".json").name
+            raise InvalidOptions(f"invalid sidecar {name}: {error.error_count()} errors") from error
+        if options.avatar and options.avatar.startswith("photo:"):
+            raise InvalidOptions("a dropped deck cannot use a talking photo (it names a path)")
+        return options
 
-            raise InvalidOptions(
-                f"invalid sidecar {sidecar.name}: {error.error_count()} errors"
-            ) from error
+    def _outgoing_parts(self, path: Path) -> Path:
+        """``tenant/…/outgoing/name`` relative to the root (NFC)."""
+        relative = path.relative_to(self.root)
+        return Path(*[_nfc(p) for p in relative.parts[:-1]], OUTGOING, _nfc(path.stem))
+
+    def _known_path(self, path_key: str, signature: _Signature) -> bool:
+        """This very file (same path, size, mtime and sidecar) was taken before."""
+        sidecar = list(signature.sidecar) if signature.sidecar else None
+        return any(
+            item.data.get("size") == signature.size
+            and item.data.get("mtime_ns") == signature.mtime_ns
+            and item.data.get("sidecar") == sidecar
+            for item in find_items(self.services.items, DROP_KIND, "path", path_key)
+        )
 
     def _deliver_finished(self) -> None:
         for item in find_items(self.services.items, DROP_KIND, "state", "rendering"):
@@ -149,16 +280,27 @@ class DropFolder:
             if not job.status.finished:
                 continue
             outgoing = Path(item.data["outgoing"])
-            if job.status == JobStatus.SUCCEEDED:
-                for name, key in job.outputs.items():
-                    _atomic_copy_blob(self.services, key, outgoing / name)
-                state = "delivered"
-            else:
-                _write_json(
-                    outgoing / "error.json",
-                    {"code": job.error_code, "message": job.error_message, "render_id": job.id},
-                )
-                state = "failed"
+            if outgoing.is_absolute():  # records written before outgoing was kept relative
+                outgoing = outgoing.relative_to(self.root)
+            try:
+                if job.status == JobStatus.SUCCEEDED:
+                    with tempfile.TemporaryDirectory() as scratch:
+                        files = {}
+                        for name, key in job.outputs.items():
+                            files[name] = self.services.blobs.get_file(key, Path(scratch) / name)
+                        _write_outgoing(self.root, outgoing, files, remove=(ERROR_FILE,))
+                    state = "delivered"
+                else:
+                    error = {
+                        "code": job.error_code,
+                        "message": job.error_message,
+                        "render_id": job.id,
+                    }
+                    _write_outgoing(self.root, outgoing, {ERROR_FILE: _json(error)})
+                    state = "failed"
+            except OSError as failure:
+                logger.warning("drop folder delivery refused", error=type(failure).__name__)
+                state = "undeliverable"
             self.services.items.update(DROP_KIND, item.id, {"state": state})
             logger.info("drop folder delivered", render_id=job_id, state=state)
 
@@ -186,24 +328,57 @@ class DropFolder:
             self._stop.wait(self.poll_s)
 
 
-def _write_json(path: Path, data: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2)
-    os.replace(tmp, path)
+def _json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def _atomic_copy_blob(services: ApiServices, key: str, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
-    os.close(fd)
+@contextlib.contextmanager
+def _open_dirs(root: Path, relative: Path) -> Iterator[int]:
+    """A descriptor of ``root/relative``, each level opened with ``O_NOFOLLOW`` (made if absent):
+    a symbolic link anywhere on the way raises ``OSError`` instead of being followed."""
+    fd = os.open(root, _DIR_FLAGS)
     try:
-        services.blobs.get_file(key, Path(tmp))
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        for part in relative.parts:
+            try:
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                os.mkdir(part, 0o755, dir_fd=fd)
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _write_outgoing(
+    root: Path, relative: Path, files: Mapping[str, bytes | Path], remove: tuple[str, ...] = ()
+) -> None:
+    """Write each file atomically (aside, then renamed) into ``root/relative``, never through a
+    link; then remove ``remove`` (a stale ``error.json`` after a success)."""
+    with _open_dirs(root, relative) as fd:
+        for name, content in files.items():
+            tmp = f".tmp-{secrets.token_hex(6)}"
+            out = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=fd
+            )
+            try:
+                with os.fdopen(out, "wb") as handle:
+                    if isinstance(content, bytes):
+                        handle.write(content)
+                    else:
+                        with content.open("rb") as source:
+                            for block in iter(lambda: source.read(1 << 20), b""):
+                                handle.write(block)
+                os.replace(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp, dir_fd=fd)
+                raise
+        for name in remove:
+            if name not in files:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name, dir_fd=fd)
 
 
 __all__ = ["DROP_KIND", "DropFolder"]

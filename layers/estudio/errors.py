@@ -99,6 +99,12 @@ class WriterUnavailable(InputError):
     http_status = 409
 
 
+class UnknownTenant(InputError):
+    """A tenant no key was ever created for (a drop-folder name, a CLI ``--tenant``)."""
+
+    code = "unknown_tenant"
+
+
 class NotFound(EstudioError):
     code = "not_found"
     user_error = True

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import builtins
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -56,9 +57,12 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created_at, last_id = json.loads(base64.urlsafe_b64decode(padded))
-        return float(created_at), str(last_id)
-    except (ValueError, TypeError) as error:
+        stamp = float(created_at)
+    except (ValueError, TypeError, OverflowError) as error:
         raise InvalidOptions("invalid pagination cursor") from error
+    if not math.isfinite(stamp) or not isinstance(last_id, str) or len(last_id) > 200:
+        raise InvalidOptions("invalid pagination cursor")
+    return stamp, last_id
 
 
 class ItemStore(Protocol):

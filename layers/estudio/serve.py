@@ -24,12 +24,15 @@ from typing import Any
 from estudio.adapters.local import FolderBlobStore, SqliteItemStore
 from estudio.api.app import create_app
 from estudio.api.keys import create_key, verify_key
-from estudio.api.service import job_payload
+from estudio.api.login import LocalLogin
+from estudio.api.streaming import sweep_scratch
 from estudio.api.urls import UrlSigner
 from estudio.errors import ConcurrentUpdate, NotFound, Unauthorized
 from estudio.jobs import JOB_KIND, Job, JobRepository, JobStatus
+from estudio.media.ffmpeg import FFMPEG_THREADS_ENV
 from estudio.observability import logger
 from estudio.ports import ItemStore
+from estudio.services.renders import job_payload
 from estudio.settings import Settings
 from estudio.webhooks.delivery import WebhookService, find_items
 
@@ -50,7 +53,7 @@ def open_stores(data_dir: Path) -> tuple[SqliteItemStore, FolderBlobStore]:
     """The same state database and blob folder as ``estudio render`` and ``estudio keys``."""
     from estudio.local import data_paths
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     blobs_dir, db = data_paths(data_dir)
     return SqliteItemStore(db), FolderBlobStore(blobs_dir)
 
@@ -136,9 +139,26 @@ def _die_with_parent() -> None:
     libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
+WORKER_NICENESS = 10  # renders yield the CPU to the API (its children inherit it)
+
+
+def lower_priority(workers: int = 0, niceness: int = WORKER_NICENESS) -> None:
+    """Run this process (and the LibreOffice, espeak-ng and ffmpeg it starts) below the API, and
+    bound each ffmpeg encode to its share of the cores, so parallel scenes do not oversubscribe
+    them. Both only lower what this process asks for; an operator's own settings win."""
+    try:
+        os.nice(niceness)
+    except OSError:
+        logger.warning("could not lower the render worker's priority")
+    parallel = workers or (os.cpu_count() or 1)  # scenes encoded at once (0: one per core)
+    threads = max(1, (os.cpu_count() or 1) // parallel)
+    os.environ.setdefault(FFMPEG_THREADS_ENV, str(threads))
+
+
 def run_worker(settings: Settings, parent_pid: int, poll_s: float = 0.3) -> None:
     """The worker process's main loop: claim queued jobs, run them, pass on cancellations."""
     _die_with_parent()
+    lower_priority(settings.workers)
     from estudio.pipeline.context import StageContext
     from estudio.pipeline.runner import LocalOrchestrator
 
@@ -168,8 +188,10 @@ def run_worker(settings: Settings, parent_pid: int, poll_s: float = 0.3) -> None
         for job_id in list(mine):
             try:
                 job = jobs.get(job_id)
-            except NotFound:
+            except NotFound:  # deleted while running: stop it, then sweep what it still wrote
                 mine.discard(job_id)
+                orchestrator.stop(job_id, "deleted")
+                _sweep_deleted(orchestrator, blobs, job_id)
                 continue
             if job.status == JobStatus.CANCELLED:
                 orchestrator.stop(job_id, "cancelled")
@@ -177,6 +199,17 @@ def run_worker(settings: Settings, parent_pid: int, poll_s: float = 0.3) -> None
                 mine.discard(job_id)
         time.sleep(poll_s)
     os._exit(0)  # the parent is gone: leave now, the next server resumes our jobs
+
+
+def _sweep_deleted(orchestrator: Any, blobs: FolderBlobStore, job_id: str) -> None:
+    from estudio.pipeline import keys
+
+    try:
+        orchestrator.wait(job_id, timeout=60)
+    except Exception as error:  # the run ends in an error once its job is gone: expected
+        logger.info("deleted render stopped", render_id=job_id, error=type(error).__name__)
+    for key in blobs.list(keys.job_prefix(job_id)):
+        blobs.delete(key)
 
 
 def _worker_main(settings_json: str, parent_pid: int) -> None:
@@ -195,8 +228,14 @@ class LocalServer:
     jobs: JobRepository
     local_key: str
     app: Any
+    login: LocalLogin | None = None
     worker: multiprocessing.process.BaseProcess | None = None
     dropbox: Any = None
+
+    def login_url(self, base_url: str) -> str:
+        """A one-time link that signs the web page in as the ``local`` tenant."""
+        assert self.login is not None
+        return f"{base_url.rstrip('/')}/#login={self.login.issue()}"
 
     def close(self) -> None:
         if self.dropbox is not None:
@@ -219,6 +258,9 @@ def build_server(
     data_dir = settings.data.expanduser().resolve()
     settings = settings.model_copy(update={"data": data_dir})
     items, blobs = open_stores(data_dir)
+    swept = sweep_scratch(settings)
+    if swept:
+        logger.info("removed unfinished uploads", count=swept)
     webhooks = WebhookService(items, allow_private=allow_private_webhooks)
     jobs = JobRepository(items, events=webhooks)
     counts = recover_jobs(items, jobs)
@@ -227,6 +269,7 @@ def build_server(
             "recovered unfinished renders", resumed=counts["resumed"], failed=counts["failed"]
         )
     key = local_api_key(items, data_dir)
+    login = LocalLogin(key)
     app = create_app(
         items,
         blobs,
@@ -236,9 +279,9 @@ def build_server(
         webhooks=webhooks,
         jobs=jobs,
         signer=UrlSigner(url_secret(data_dir)),
-        local_key=key,
+        login=login,
     )
-    server = LocalServer(settings, items, blobs, webhooks, jobs, key, app)
+    server = LocalServer(settings, items, blobs, webhooks, jobs, key, app, login=login)
     webhooks.start()
     if start_worker:
         spawn = multiprocessing.get_context("spawn")
@@ -269,7 +312,9 @@ def serve(
 
     server = build_server(settings, dropbox, allow_private_webhooks)
     config = uvicorn.Config(server.app, host=host, port=port, log_level="warning", access_log=False)
-    logger.info("serving", url=f"http://{host}:{port}/", data=str(server.settings.data))
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    logger.info("serving", url=f"{base}/", data=str(server.settings.data))
+    print(f"Estúdio: abra {server.login_url(base)} (link de uso único)", flush=True)
     try:
         uvicorn.Server(config).run()
     finally:

@@ -39,6 +39,13 @@ class Served:
     def key(self) -> str:
         return (self.data / "local-api-key").read_text().strip()
 
+    def login_url(self) -> str:
+        """The one-time sign-in link ``estudio serve`` printed."""
+        for line in self.log.read_text(encoding="utf-8").splitlines():
+            if "#login=" in line:
+                return str(line.split("abra ", 1)[1].split(" ", 1)[0])
+        raise AssertionError("serve printed no login link")
+
     def client(self) -> httpx.Client:
         return httpx.Client(
             base_url=self.url, headers={"Authorization": f"Bearer {self.key}"}, timeout=30

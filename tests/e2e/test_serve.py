@@ -95,10 +95,6 @@ def test_given_a_running_server_when_a_deck_is_rendered_then_video_and_signed_we
 
 
 def test_given_an_edited_scene_when_rendered_then_the_video_speaks_the_edit(served: Served) -> None:
-    from estudio.pipeline.messages import JobInput
-
-    if "scene_overrides" not in JobInput.model_fields:
-        pytest.skip("needs the parse stage hook JobInput.scene_overrides (asked of the pipeline)")
     client = served.client()
     project = _upload(client, make_deck(SMALL_DECK))
     client.patch(f"/v1/projects/{project['id']}/scenes/1", json={"script": "Frase nova."})
@@ -171,9 +167,28 @@ def test_given_a_deck_in_the_drop_folder_when_settled_then_outputs_land_in_outgo
         time.sleep(0.5)
     assert {p.name for p in outgoing.iterdir()} >= {"video.mp4", "subtitles.vtt", "manifest.json"}
     assert json.loads((outgoing / "manifest.json").read_text())["width"] == 1280
-    # The same content under another name renders no second time.
+    # The same deck and options under another name render no second time.
+    (folder / "copia.json").write_text(json.dumps({"preset": "720p"}))
     (folder / "copia.pptx").write_bytes(deck)
-    time.sleep(5)
+    time.sleep(8)  # past the settle time
     renders = served.client().get("/v1/renders").json()["items"]
     assert len(renders) == 1
     assert not (folder / "outgoing" / "copia").exists()
+
+
+def test_given_a_running_server_then_its_render_worker_runs_below_the_api(served: Served) -> None:
+    children = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(served.process.pid)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    [worker] = [
+        int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    api = os.getpriority(os.PRIO_PROCESS, served.process.pid)
+    wanted = min(api + 10, 19)
+    deadline = time.monotonic() + 60  # the worker lowers itself once it has started up
+    while os.getpriority(os.PRIO_PROCESS, worker) < wanted and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert os.getpriority(os.PRIO_PROCESS, worker) >= wanted

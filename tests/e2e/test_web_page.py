@@ -1,5 +1,6 @@
-"""The web page in headless Chromium against a real ``estudio serve``: the local key arrives by
-itself, a deck is uploaded, scenes show, a render runs and the video plays."""
+"""The web page in headless Chromium against a real ``estudio serve``: the one-time login link
+signs it in (no key in the HTML), a deck is uploaded, scenes show, a render runs and the video
+plays."""
 
 from __future__ import annotations
 
@@ -51,8 +52,10 @@ def test_given_the_page_when_a_deck_is_uploaded_and_rendered_then_the_video_play
             page = browser.new_page(viewport={"width": 1100, "height": 1400})
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(served.url + "/")
+            assert served.key not in page.request.get(served.url + "/").text()
+            page.goto(served.login_url())
             expect(page.locator("#auth-status")).to_have_text("Conectado.", timeout=15_000)
+            assert "#login=" not in page.url
             page.set_input_files("#deck", str(deck))
             page.click("#send")
             expect(page.locator("#scenes li")).to_have_count(2, timeout=30_000)

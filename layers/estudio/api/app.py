@@ -4,11 +4,23 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from estudio.api import problems
 from estudio.api.deps import ApiServices
-from estudio.api.routers import catalog, files, glossary, health, projects, renders, web
+from estudio.api.guard import RequestGuard, docs_csp
+from estudio.api.login import LocalLogin
+from estudio.api.routers import (
+    catalog,
+    files,
+    glossary,
+    health,
+    projects,
+    renders,
+    tenant,
+    web,
+)
 from estudio.api.routers import webhooks as webhook_routes
 from estudio.api.routers.web import STATIC
 from estudio.api.urls import SignedUrlBlobStore, UrlSigner
@@ -37,7 +49,7 @@ def create_app(
     webhooks: WebhookService | None = None,
     jobs: JobRepository | None = None,
     signer: UrlSigner | None = None,
-    local_key: str | None = None,
+    login: LocalLogin | None = None,
     writers: Writers | None = None,
 ) -> FastAPI:
     """Build the API.
@@ -58,7 +70,7 @@ def create_app(
         settings=settings,
         orchestrator=orchestrator,
         signer=signer,
-        local_key=local_key,
+        login=login,
         writers=writers or default_writers(settings),
     )
     app = FastAPI(
@@ -71,8 +83,14 @@ def create_app(
     )
     app.state.services = services
     problems.install(app)
+    docs_page = get_swagger_ui_html(openapi_url="/openapi.json", title=app.title + " - Swagger UI")
+    app.add_middleware(
+        RequestGuard,
+        deck_bytes=settings.limits.max_deck_bytes,
+        path_csp={"/docs": docs_csp(bytes(docs_page.body).decode())},
+    )
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, projects, renders, catalog, glossary, webhook_routes):
+    for module in (health, projects, renders, catalog, glossary, webhook_routes, tenant):
         api.include_router(module.router)
     if signer is not None:
         api.include_router(files.router)

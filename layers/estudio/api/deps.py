@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from estudio.api.keys import verify_key
-from estudio.api.urls import UrlSigner
+from estudio.api.keys import authenticate
 from estudio.errors import Unauthorized
-from estudio.jobs import JobRepository
-from estudio.ports import BlobStore, ItemStore, Orchestrator
-from estudio.script.factory import Writers
-from estudio.settings import Settings
-from estudio.webhooks.delivery import WebhookService
-
-
-@dataclass
-class ApiServices:
-    items: ItemStore
-    blobs: BlobStore  # hands out download/upload URLs (signed local routes or S3 presigned)
-    jobs: JobRepository
-    webhooks: WebhookService
-    settings: Settings
-    orchestrator: Orchestrator | None = None
-    signer: UrlSigner | None = None  # local mode: serves /v1/files and /v1/uploads itself
-    local_key: str | None = None  # local mode: the key the web page receives on loopback
-    writers: Writers | None = None  # the script writers (rules only when None)
+from estudio.services.context import ApiServices
 
 
 def get_services(request: Request) -> ApiServices:
@@ -41,15 +23,35 @@ ServicesDep = Annotated[ApiServices, Depends(get_services)]
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer est_…`")
 
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+API_PREFIX = "/v1"
+
+
 def get_tenant(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
+) -> Iterator[str]:
+    """The caller's tenant. A change that succeeds is written to the audit log afterwards: the
+    key id, the route (``DELETE /v1/projects/{project_id}``) and its path ids, never a body."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer API key")
-    return verify_key(services.items, credentials.credentials)
+    tenant, key_id = authenticate(services.items, credentials.credentials)
+    request.state.key_id = key_id
+    yield tenant
+    if request.method not in READ_METHODS and not getattr(request.state, "audited", False):
+        route = request.scope.get("route")
+        template = str(getattr(route, "path", request.url.path))
+        if not template.startswith(API_PREFIX):  # nested routers report their own part only
+            template = API_PREFIX + template
+        services.audit.record(
+            tenant, key_id, f"{request.method} {template}", dict(request.path_params)
+        )
 
 
 TenantDep = Annotated[str, Depends(get_tenant)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size.")]
 Cursor = Annotated[str | None, Query(max_length=512, description="From `next_cursor`.")]
+
+
+__all__ = ["ApiServices", "Cursor", "Limit", "ServicesDep", "TenantDep", "get_services"]

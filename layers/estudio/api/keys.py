@@ -10,8 +10,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import Any
 
-from estudio.errors import InvalidOptions, Unauthorized
+from estudio.errors import InvalidOptions, NotFound, Unauthorized
 from estudio.observability import logger
 from estudio.ports import ItemStore
 from estudio.webhooks.delivery import find_items
@@ -48,8 +49,9 @@ def create_key(items: ItemStore, tenant: str, label: str | None = None) -> str:
     return key
 
 
-def verify_key(items: ItemStore, key: str) -> str:
-    """The tenant that ``key`` belongs to; raises ``Unauthorized`` for an unknown or revoked key."""
+def authenticate(items: ItemStore, key: str) -> tuple[str, str]:
+    """The tenant ``key`` belongs to and the key's id; ``Unauthorized`` for an unknown or revoked
+    key (a revoked key is refused from the next request on: it is read every time)."""
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         raise Unauthorized("invalid API key")
     digest = hash_key(key)
@@ -57,10 +59,44 @@ def verify_key(items: ItemStore, key: str) -> str:
         if hmac.compare_digest(str(item.data.get("hash", "")), digest) and not item.data.get(
             "revoked"
         ):
-            return item.tenant
+            return item.tenant, item.id
     raise Unauthorized("invalid API key")
 
 
-def revoke_key(items: ItemStore, key_id: str) -> None:
-    """Revoke one key by its id (raises ``NotFound``)."""
-    items.update(KEY_KIND, key_id, {"revoked": True})
+def verify_key(items: ItemStore, key: str) -> str:
+    """The tenant that ``key`` belongs to; raises ``Unauthorized`` for an unknown or revoked key."""
+    return authenticate(items, key)[0]
+
+
+def list_keys(items: ItemStore, tenant: str) -> list[dict[str, Any]]:
+    """The tenant's keys, newest first: id, prefix, label, created, revoked (never the hash)."""
+    found: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = items.list(KEY_KIND, tenant, limit=100, cursor=cursor)
+        found += [
+            {
+                "id": item.id,
+                "tenant": item.tenant,
+                "prefix": item.data.get("prefix"),
+                "label": item.data.get("label"),
+                "created_at": item.created_at,
+                "revoked": bool(item.data.get("revoked")),
+            }
+            for item in page
+        ]
+        if cursor is None:
+            return found
+
+
+def tenant_exists(items: ItemStore, tenant: str) -> bool:
+    """A tenant exists once a key was created for it (revoked keys count)."""
+    page, _ = items.list(KEY_KIND, tenant, limit=1)
+    return bool(page)
+
+
+def revoke_key(items: ItemStore, key_id: str) -> str:
+    """Revoke one key by its id; returns its tenant (raises ``NotFound``)."""
+    if not key_id.startswith("key_"):
+        raise NotFound(f"key {key_id} not found")
+    return items.update(KEY_KIND, key_id, {"revoked": True}).tenant

@@ -1,13 +1,14 @@
 """API schemas: ``XCreate`` (request), ``XUpdate`` (partial), ``XPublic`` (response) families.
 
-Separate from stored items and pipeline messages; ``estudio.api.service`` maps between them.
+Separate from stored items and pipeline messages; ``estudio.services`` maps between them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from estudio.lms.quiz import Quiz
 from estudio.models import (
@@ -19,8 +20,8 @@ from estudio.models import (
     ScriptSource,
     SubtitleMode,
     Transition,
-    VoiceId,
 )
+from estudio.names import has_control
 from estudio.speech.glossary import GlossaryEntry
 from estudio.webhooks.delivery import EventType
 
@@ -31,12 +32,41 @@ Filename = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\\x00]+\.pptx$")
 ]
 Script = Annotated[str, StringConstraints(max_length=20_000)]
+ApiVoiceId = Annotated[
+    str, StringConstraints(min_length=3, max_length=128, pattern=r"^[a-z0-9]+:[A-Za-z0-9._-]+$")
+]
 Language = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 RenderStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _strings(getattr(value, name))
+    elif isinstance(value, list | tuple):
+        for entry in value:
+            yield from _strings(entry)
+    elif isinstance(value, dict):
+        for key, entry in value.items():
+            yield from _strings(key)
+            yield from _strings(entry)
+
+
 class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class Input(Schema):
+    """A request body."""
+
+    @model_validator(mode="after")
+    def _no_control_characters(self) -> Input:
+        """NUL and other control characters (tab and newlines aside) are refused everywhere."""
+        if any(has_control(text) for text in _strings(self)):
+            raise ValueError("text must not contain control characters (NUL, ESC, ...)")
+        return self
 
 
 class Page(Schema, Generic[T]):
@@ -62,7 +92,7 @@ class Problem(Schema):
 GlossaryEntries = Annotated[list[GlossaryEntry], Field(max_length=2000)]
 
 
-class ProjectCreate(Schema):
+class ProjectCreate(Input):
     name: ProjectName
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     glossary: GlossaryEntries = []  # how this project's terms are read aloud
@@ -71,14 +101,14 @@ class ProjectCreate(Schema):
     )
 
 
-class ProjectUpdate(Schema):
+class ProjectUpdate(Input):
     name: ProjectName | None = None
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     glossary: GlossaryEntries | None = None
     quiz: Quiz | None = Field(default=None, description="An explicit null removes the quiz.")
 
 
-class GlossaryPublic(Schema):
+class GlossaryPublic(Input):
     """A tenant's pronunciation glossary: applies to all its renders, under each project's own."""
 
     entries: GlossaryEntries = []
@@ -107,7 +137,7 @@ class ProjectPublic(Schema):
 
 
 # --- deck upload ---------------------------------------------------------------------------------
-class DeckUploadRequest(Schema):
+class DeckUploadRequest(Input):
     filename: Filename
 
 
@@ -120,7 +150,7 @@ class UploadTicket(Schema):
     complete_url: str
 
 
-class DeckUploadComplete(Schema):
+class DeckUploadComplete(Input):
     upload_id: Annotated[str, StringConstraints(pattern=r"^upl_[0-9a-f]{20}$")]
 
 
@@ -136,9 +166,9 @@ class ScenePublic(Schema):
     warnings: list[str] = []
 
 
-class SceneUpdate(Schema):
+class SceneUpdate(Input):
     script: Script | None = None
-    voice: VoiceId | None = None
+    voice: ApiVoiceId | None = None
 
 
 class ScriptsWrite(Schema):
@@ -155,8 +185,8 @@ class ScriptsWrite(Schema):
 
 
 # --- renders -------------------------------------------------------------------------------------
-class RenderCreate(Schema):
-    voice: VoiceId | None = None
+class RenderCreate(Input):
+    voice: ApiVoiceId | None = None
     preset: PresetName = "1080p"
     subtitles: SubtitleMode = "sidecar"
     avatar: BuiltinAvatarId | None = None
@@ -217,7 +247,7 @@ class AvatarPublic(Schema):
 
 
 # --- webhooks ------------------------------------------------------------------------------------
-class WebhookCreate(Schema):
+class WebhookCreate(Input):
     url: Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://")]
     events: Annotated[list[EventType], Field(min_length=1)]
     description: Annotated[str, StringConstraints(max_length=500)] | None = None

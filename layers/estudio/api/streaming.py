@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from estudio.errors import DeckTooLarge, InputError
+from estudio.names import clean_filename, parse_disposition
+from estudio.settings import Settings
 
 FILE_FIELD = "file"
 
@@ -27,11 +30,39 @@ class _PartState:
     limit: int
     header_field: bytearray = field(default_factory=bytearray)
     header_value: bytearray = field(default_factory=bytearray)
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, bytes] = field(default_factory=dict)
     in_file: bool = False
     filename: str | None = None
     written: int = 0
     files: int = 0
+
+
+SCRATCH = "upload-scratch"
+
+
+def scratch_dir(settings: Settings) -> Path:
+    """Where request bodies are streamed: inside the data folder, emptied when the server starts
+    (``sweep_scratch``), so a killed upload or a killed server leaves nothing behind for long."""
+    folder = settings.data / SCRATCH
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def sweep_scratch(settings: Settings, older_than_s: float = 0.0) -> int:
+    """Remove leftover upload temp files; returns how many."""
+    folder = settings.data / SCRATCH
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    now = time.time()
+    for path in folder.glob("estudio-upload-*"):
+        try:
+            if now - path.stat().st_mtime >= older_than_s:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def _new_temp(folder: Path | None, suffix: str) -> tuple[IO[bytes], Path]:
@@ -75,20 +106,19 @@ async def receive_deck_multipart(
 
     def on_header_end() -> None:
         name = state.header_field.decode("latin-1").strip().lower()
-        state.headers[name] = state.header_value.decode("utf-8", "replace")
+        state.headers[name] = bytes(state.header_value)  # raw: browsers send UTF-8 names
         state.header_field.clear()
         state.header_value.clear()
 
     def on_headers_finished() -> None:
-        _, disposition = parse_options_header(state.headers.get("content-disposition", ""))
-        name = disposition.get(b"name", b"").decode("utf-8", "replace")
-        filename = disposition.get(b"filename")
-        state.in_file = name == FILE_FIELD and filename is not None
+        _, disposition = parse_disposition(state.headers.get("content-disposition", b""))
+        filename = disposition.get("filename")
+        state.in_file = disposition.get("name") == FILE_FIELD and filename is not None
         if state.in_file:
             state.files += 1
             if state.files > 1:
                 raise InputError("send one deck per request")
-            state.filename = (filename or b"").decode("utf-8", "replace")
+            state.filename = clean_filename(filename or "")
         state.headers.clear()
 
     def on_part_data(data: bytes, start: int, end: int) -> None:

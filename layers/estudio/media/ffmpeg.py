@@ -196,6 +196,15 @@ def scene_encoder(planned: str, host: str) -> str:
     return planned
 
 
+FFMPEG_THREADS_ENV = "ESTUDIO_FFMPEG_THREADS"  # set by ``estudio serve``'s render worker
+
+
+def _thread_args() -> list[str]:
+    """``-threads N`` when the process bounds its encoder threads (``ESTUDIO_FFMPEG_THREADS``)."""
+    value = os.environ.get(FFMPEG_THREADS_ENV, "")
+    return ["-threads", value] if value.isdigit() and int(value) > 0 else []
+
+
 def video_encode_args(encoder: str, fps: int) -> list[str]:
     """The output args every video segment uses, so segments concatenate with ``-c copy``.
 
@@ -238,6 +247,7 @@ def video_encode_args(encoder: str, fps: int) -> list[str]:
         raise RenderError(f"unknown encoder: {encoder}")
     return [
         *codec,
+        *_thread_args(),
         "-pix_fmt",
         "yuv420p",
         "-r",

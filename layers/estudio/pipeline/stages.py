@@ -183,7 +183,7 @@ def rasterize(ctx: StageContext, msg: JobRef) -> RasterizeResult:
 
 @stage("speak", SceneTask)
 def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
-    from estudio.speech.cache import SpeechCache
+    from estudio.speech.cache import SpeechCache, tenant_cache_prefix
     from estudio.speech.service import speak as synthesize
 
     deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
@@ -200,7 +200,7 @@ def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
                 ctx.voices,
                 glossary=_glossary(ctx, msg.job_id, language),
                 chain=ctx.settings.voice_chain,
-                cache=SpeechCache(ctx.blobs),
+                cache=SpeechCache(ctx.blobs, tenant_cache_prefix(ctx.jobs.get(msg.job_id).tenant)),
             )
             ctx.blobs.put_file(keys.speech_audio(msg.job_id, msg.index), wav, "audio/wav")
         else:
@@ -216,6 +216,10 @@ def speak(ctx: StageContext, msg: SceneTask) -> SpeechResult:
     _store(ctx, keys.speech_model(msg.job_id, msg.index), speech)
     ctx.item_done(msg.job_id, "speak", msg.index, len(deck.scenes))
     return SpeechResult(index=msg.index, duration_s=speech.duration_s, voice=speech.voice)
+
+
+def segment_cache_prefix(tenant: str) -> str:
+    return f"cache/segments/{tenant}/"
 
 
 def _glossary(ctx: StageContext, job_id: str, language: str) -> Glossary:
@@ -304,7 +308,8 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
                     ]
                 )
             ).hexdigest()
-            cached = f"cache/segments/{fingerprint}.mp4"
+            # Per tenant, like the speech cache: erasing a tenant erases its cached segments.
+            cached = f"{segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant)}{fingerprint}.mp4"
             if ctx.blobs.exists(cached):
                 ctx.blobs.get_file(cached, out)
                 reused = True

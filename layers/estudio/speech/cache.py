@@ -23,6 +23,13 @@ from estudio.speech.base import VoiceInfo, VoiceProvider
 from estudio.speech.glossary import Glossary
 
 CACHE_PREFIX = "speech-cache"
+
+
+def tenant_cache_prefix(tenant: str) -> str:
+    """Each tenant's speech is cached apart, so erasing a tenant erases its cached narration."""
+    return f"{CACHE_PREFIX}/{tenant}"
+
+
 KEY_VERSION = 1
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import random
 import secrets
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -31,7 +33,8 @@ from estudio.webhooks.signing import (
     new_secret,
     sign,
 )
-from estudio.webhooks.ssrf import check_webhook_url
+from estudio.webhooks.ssrf import check_webhook_url, resolve_target
+from estudio.webhooks.transport import pinned_client
 
 EventType = Literal[
     "render.queued",
@@ -114,10 +117,18 @@ class WebhookService:
     sender: Sender | None = None
     poll_s: float = 1.0
     record_ttl_s: int | None = RECORD_TTL_DAYS * 86400  # a delivery's record then expires
+    max_concurrent: int = 16  # deliveries in flight at once, all tenants together
+    per_tenant: int = 4  # in flight for one tenant: a slow receiver holds at most these
+    per_endpoint: int = 1  # in flight for one subscription: its events arrive in order
+    verify: ssl.SSLContext | bool = True  # TLS verification of receivers (a CA for tests)
     _wake: threading.Event = field(default_factory=threading.Event, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
-    _client: httpx.Client | None = field(default=None, init=False)
+    _pool: ThreadPoolExecutor | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _busy: dict[str, int] = field(default_factory=dict, init=False)  # tenant -> in flight
+    _busy_endpoints: dict[str, int] = field(default_factory=dict, init=False)
+    _queued: set[str] = field(default_factory=set, init=False)  # delivery ids in flight
 
     # --- subscriptions ---------------------------------------------------------------------------
     def subscribe(
@@ -234,8 +245,24 @@ class WebhookService:
         return item
 
     # --- delivery --------------------------------------------------------------------------------
-    def deliver_due(self, limit: int = 100) -> int:
-        """Attempt every delivery whose time has come; returns how many were attempted."""
+    def deliver_due(self, limit: int = 100, wait: bool = True) -> int:
+        """Attempt every delivery whose time has come, concurrently: one endpoint's in order
+        (``per_endpoint``), at most ``per_tenant`` of one tenant and ``max_concurrent`` in all,
+        so a slow receiver delays only its own tenant. With ``wait``, rounds go on until nothing
+        due is left (held-back ones included) and the count attempted is returned; without (the
+        dispatcher thread), one round is handed to the senders and their number returned."""
+        if not wait:
+            return len(self._dispatch(limit))
+        attempted = 0
+        for _ in range(limit):
+            futures = self._dispatch(limit)
+            if not futures:
+                return attempted
+            attempted += sum(1 for future in futures if future.result())
+        return attempted
+
+    def _dispatch(self, limit: int) -> list[Future[bool]]:
+        """Hand what is due to the senders, within the limits; returns their futures."""
         now = self.clock()
         due = [
             item
@@ -243,13 +270,50 @@ class WebhookService:
             if float(item.data.get("next_attempt_at", 0)) <= now
         ]
         due.sort(key=lambda i: float(i.data.get("next_attempt_at", 0)))
-        attempted = 0
+        futures: list[Future[bool]] = []
         for item in due[:limit]:
             if self._stop.is_set():
                 break
-            if self._attempt(item):
-                attempted += 1
-        return attempted
+            with self._lock:
+                busy = sum(self._busy.values())
+                if item.id in self._queued or busy >= self.max_concurrent:
+                    continue
+                endpoint = str(item.data.get("subscription_id"))
+                if self._busy.get(item.tenant, 0) >= self.per_tenant:
+                    continue  # this tenant is at its limit; the others go on
+                if self._busy_endpoints.get(endpoint, 0) >= self.per_endpoint:
+                    continue  # one at a time per endpoint, oldest first: order is kept
+                self._queued.add(item.id)
+                self._busy[item.tenant] = self._busy.get(item.tenant, 0) + 1
+                self._busy_endpoints[endpoint] = self._busy_endpoints.get(endpoint, 0) + 1
+            futures.append(self._executor().submit(self._attempt_and_release, item))
+        return futures
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.max_concurrent, thread_name_prefix="webhook-send"
+                )
+            return self._pool
+
+    def _attempt_and_release(self, item: Item) -> bool:
+        try:
+            return self._attempt(item)
+        except Exception as error:  # the schedule is persisted: the lease brings it back
+            logger.exception(
+                "webhook attempt error", delivery_id=item.id, error=type(error).__name__
+            )
+            return False
+        finally:
+            endpoint = str(item.data.get("subscription_id"))
+            with self._lock:
+                self._queued.discard(item.id)
+                for counts, name in ((self._busy, item.tenant), (self._busy_endpoints, endpoint)):
+                    counts[name] -= 1
+                    if not counts[name]:
+                        del counts[name]
+            self._wake.set()  # a slot is free: anything held back by the limits can go
 
     def next_due_in(self) -> float | None:
         pending = find_items(self.items, DELIVERY_KIND, "state", PENDING)
@@ -287,13 +351,16 @@ class WebhookService:
             EVENT_ID_HEADER: data["event_id"],
             EVENT_TYPE_HEADER: data["event_type"],
         }
-        try:
-            check_webhook_url(url, self.allow_private)  # again: DNS may have changed since
+        try:  # resolved once, here; the connection goes to this checked address
+            target = resolve_target(url, self.allow_private)
         except InvalidWebhookUrl as error:
             result = AttemptResult(False, None, error.code, 0)
             permanent = True
         else:
-            result = (self.sender or self._send)(url, body, headers)
+            if self.sender is not None:
+                result = self.sender(url, body, headers)
+            else:
+                result = self._send(url, body, headers, target.address)
             permanent = False
         attempts = int(data.get("attempts", 0)) + 1
         entry = {
@@ -330,12 +397,13 @@ class WebhookService:
         )
         return True
 
-    def _send(self, url: str, body: bytes, headers: Mapping[str, str]) -> AttemptResult:
-        if self._client is None:
-            self._client = httpx.Client(timeout=self.timeout_s, follow_redirects=False)
+    def _send(
+        self, url: str, body: bytes, headers: Mapping[str, str], address: str
+    ) -> AttemptResult:
         started = time.perf_counter()
         try:
-            response = self._client.post(url, content=body, headers=dict(headers))
+            with pinned_client(address, self.timeout_s, self.verify) as client:
+                response = client.post(url, content=body, headers=dict(headers))
         except httpx.HTTPError as error:
             spent = int((time.perf_counter() - started) * 1000)
             return AttemptResult(False, None, type(error).__name__, spent)
@@ -357,16 +425,19 @@ class WebhookService:
         if self._thread is not None:
             self._thread.join(timeout_s)
             self._thread = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                self.deliver_due()
+                handed = self.deliver_due(wait=False)
                 wait = self.next_due_in()
+                if wait == 0 and not handed:
+                    wait = self.poll_s  # all held back by the limits: a freed slot wakes us
             except Exception as error:  # keep the dispatcher alive; the schedule is persisted
                 logger.exception("webhook dispatcher error", error=type(error).__name__)
                 wait = self.poll_s

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from estudio.api.keys import create_key
 from estudio.dropbox import DropFolder
 from tests.integration.api.conftest import Env
 
 
 def _folder(env: Env, root: Path) -> DropFolder:
+    if not env.items.list("apikey", "acme")[0]:
+        create_key(env.items, "acme")  # a drop-folder tenant must exist
     return DropFolder(root, env.app.state.services, settle_s=2.0)
 
 
@@ -28,7 +31,8 @@ def test_given_a_dropped_deck_when_it_settles_then_one_render_starts_with_sideca
     job = env.app.state.services.jobs.get(job_id)
     assert job.tenant == "acme" and job.options.preset == "square"
     assert job.source_name == "aula.pptx"
-    (root / "acme" / "rh" / "copia.pptx").write_bytes(deck_bytes)  # same content, new name
+    (root / "acme" / "rh" / "copia.pptx").write_bytes(deck_bytes)  # same request, new name
+    (root / "acme" / "rh" / "copia.json").write_text(json.dumps({"preset": "square"}))
     assert drop.scan(now=110.0) == [] and drop.scan(now=113.0) == []
     restarted = _folder(env, root)  # a restart: the store remembers what was taken
     assert restarted.scan(now=200.0) == [] and restarted.scan(now=203.0) == []

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from estudio.api.service import job_payload
 from estudio.jobs import Job
 from estudio.pipeline.messages import JobInput
+from estudio.services.renders import job_payload
 from tests.integration.api.conftest import Env, new_project_with_deck
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pptx import Presentation
 
-from estudio.api.service import job_payload
 from estudio.jobs import Job
 from estudio.pipeline.messages import JobInput
+from estudio.services.renders import job_payload
 
 from .conftest import Env, new_project_with_deck
 

@@ -3,7 +3,6 @@ follow the loudness of the same speech, rest closed in pauses and stay aligned t
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import wave
 from dataclasses import dataclass
@@ -131,10 +130,6 @@ def _check(measured: Measured, min_corr: float) -> None:
     assert abs(int(loud[-1]) - int(open_[-1])) <= 3
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("estudio.speech.espeak") is None,
-    reason="the offline voice (estudio.speech.espeak) is not available",
-)
 def test_given_a_minute_of_real_speech_when_rendered_then_the_mouth_follows_the_voice(
     ffmpeg: str, tmp_path: Path
 ) -> None:
@@ -196,10 +191,6 @@ def test_given_a_synthetic_voice_when_rendered_then_the_mouth_follows_its_loudne
     _check(measured, min_corr=0.6)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("estudio.speech.espeak") is None,
-    reason="the offline voice (estudio.speech.espeak) is not available",
-)
 def test_given_the_bundled_example_narration_when_rendered_then_the_mouth_follows_the_voice(
     ffmpeg: str, tmp_path: Path
 ) -> None:

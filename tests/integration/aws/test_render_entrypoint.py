@@ -128,8 +128,6 @@ def test_given_the_pinned_ffmpeg_then_its_nvenc_driver_floor_is_the_documented_o
 def test_given_a_planned_scene_when_rendered_then_the_segment_is_stored(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if importlib.util.find_spec("estudio.media.render") is None:
-        pytest.skip("estudio.media.render (render_still_segment) is not written yet")
     from PIL import Image
 
     blobs = FolderBlobStore(tmp_path / "blobs")

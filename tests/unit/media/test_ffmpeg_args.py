@@ -83,3 +83,15 @@ def test_given_specials_when_escaping_filter_value_then_each_gets_two_levels() -
     assert escape_filter_value("a:b") == "a\\\\\\:b"
     assert escape_filter_value("a,b") == "a\\,b"
     assert escape_filter_value("it's") == "it\\\\\\'s"
+
+
+def test_given_bounded_encoder_threads_when_building_args_then_threads_is_passed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from estudio.media.ffmpeg import FFMPEG_THREADS_ENV
+
+    monkeypatch.delenv(FFMPEG_THREADS_ENV, raising=False)
+    assert "-threads" not in video_encode_args("libx264", 5)
+    monkeypatch.setenv(FFMPEG_THREADS_ENV, "1")
+    args = video_encode_args("libx264", 5)
+    assert args[args.index("-threads") + 1] == "1"

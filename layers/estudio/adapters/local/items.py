@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -35,10 +36,19 @@ CREATE INDEX IF NOT EXISTS items_by_tenant ON items (kind, tenant, created_at DE
 """
 
 
+def _private(path: Path) -> None:
+    """The database holds webhook secrets and key hashes: owner-only (its -wal/-shm follow)."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
 class SqliteItemStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        _private(path)
         self._local = threading.local()
         self._connection().executescript(SCHEMA)
         self.purge_expired()

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from estudio.api.deps import ServicesDep, TenantDep
 from estudio.api.schemas import AvatarPublic, VoicePublic
-from estudio.observability import logger
+from estudio.avatar.catalog import list_avatars as catalog
 
 router = APIRouter(tags=["catalog"])
 
@@ -17,20 +17,10 @@ def list_voices(
     tenant: TenantDep,
     language: Annotated[str | None, Query(max_length=35, pattern=r"^[A-Za-z0-9-]+$")] = None,
 ) -> list[VoicePublic]:
-    try:
-        from estudio.speech.registry import default_registry
-    except ImportError:
-        logger.warning("voice registry unavailable")
-        return []
-    voices = default_registry(services.settings).list_voices(language)
+    voices = services.voices().list_voices(language)
     return [VoicePublic.model_validate(v.model_dump()) for v in voices]
 
 
 @router.get("/avatars", response_model=list[AvatarPublic], summary="Built-in presenters")
 def list_avatars(tenant: TenantDep) -> list[AvatarPublic]:
-    try:
-        from estudio.avatar.catalog import list_avatars as catalog
-    except ImportError:
-        logger.warning("avatar catalog unavailable")
-        return []
     return [AvatarPublic.model_validate(a.model_dump()) for a in catalog()]

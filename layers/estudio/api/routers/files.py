@@ -13,9 +13,12 @@ from fastapi.responses import FileResponse
 from estudio.adapters.local.blobs import FolderBlobStore
 from estudio.api.deps import ServicesDep
 from estudio.api.schemas import Problem
-from estudio.api.streaming import receive_raw
+from estudio.api.streaming import receive_raw, scratch_dir
 from estudio.api.urls import SignedUrlBlobStore
 from estudio.errors import NotFound
+from estudio.names import content_disposition
+from estudio.services.common import UPLOAD_KIND
+from estudio.webhooks.delivery import find_items
 
 router = APIRouter(tags=["files"])
 Token = Annotated[str, PathParam(min_length=10, max_length=2000)]
@@ -47,7 +50,9 @@ def download(token: Token, services: ServicesDep) -> FileResponse:
     filename = str(claims.get("f") or path.name)
     media_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     return FileResponse(
-        path, media_type=media_type, filename=filename, content_disposition_type="inline"
+        path,
+        media_type=media_type,
+        headers={"Content-Disposition": content_disposition(filename)},
     )
 
 
@@ -69,10 +74,14 @@ async def upload(token: Token, request: Request, services: ServicesDep) -> Respo
     if services.signer is None:
         raise NotFound("not found")
     claims = services.signer.read("upload", token)
+    key = str(claims["k"])
+    # The link is good while its upload is open: after ``deck/complete`` it is spent.
+    if not await run_in_threadpool(find_items, services.items, UPLOAD_KIND, "key", key):
+        raise NotFound("this upload link was already used or has expired")
     limit = int(claims.get("m") or services.settings.limits.max_deck_bytes)
-    path = await receive_raw(request.stream(), limit)
+    path = await receive_raw(request.stream(), limit, scratch_dir(services.settings))
     try:
-        await run_in_threadpool(services.blobs.put_file, str(claims["k"]), path)
+        await run_in_threadpool(services.blobs.put_file, key, path)
     finally:
         path.unlink(missing_ok=True)
     return Response(status_code=204)

@@ -6,15 +6,16 @@ from fastapi import APIRouter
 
 from estudio.api.deps import ServicesDep, TenantDep
 from estudio.api.schemas import GlossaryPublic
-from estudio.api.service import set_tenant_glossary
-from estudio.speech.glossary import Glossary, tenant_glossary
+from estudio.services.glossary import get_glossary as tenant_glossary
+from estudio.services.glossary import set_tenant_glossary
+from estudio.speech.glossary import Glossary
 
 router = APIRouter(tags=["glossary"])
 
 
 @router.get("/glossary", response_model=GlossaryPublic, summary="The tenant's glossary")
 def get_glossary(services: ServicesDep, tenant: TenantDep) -> GlossaryPublic:
-    return GlossaryPublic(entries=tenant_glossary(services.items, tenant).entries)
+    return GlossaryPublic(entries=tenant_glossary(services, tenant).entries)
 
 
 @router.put("/glossary", response_model=GlossaryPublic, summary="Replace the tenant's glossary")

@@ -11,7 +11,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from estudio.api import service
 from estudio.api.deps import Cursor, Limit, ServicesDep, TenantDep
 from estudio.api.schemas import (
     DeckUploadComplete,
@@ -28,8 +27,10 @@ from estudio.api.schemas import (
     ScriptsWrite,
     UploadTicket,
 )
-from estudio.api.streaming import receive_deck_multipart
+from estudio.api.streaming import receive_deck_multipart, scratch_dir
 from estudio.errors import DeckTooLarge, InputError
+from estudio.services import projects as service
+from estudio.services import renders, scripts
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 ProjectId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -58,17 +59,12 @@ def create_project(body: ProjectCreate, services: ServicesDep, tenant: TenantDep
 def list_projects(
     services: ServicesDep, tenant: TenantDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[ProjectPublic]:
-    items, next_cursor = services.items.list(service.PROJECT_KIND, tenant, limit, cursor)
-    return Page[ProjectPublic](
-        items=[service.project_public(i) for i in items], next_cursor=next_cursor
-    )
+    return service.list_projects(services, tenant, limit, cursor)
 
 
 @router.get("/{project_id}", response_model=ProjectPublic, responses=PROBLEMS)
 def get_project(project_id: ProjectId, services: ServicesDep, tenant: TenantDep) -> ProjectPublic:
-    return service.project_public(
-        service.owned(services.items, service.PROJECT_KIND, project_id, tenant)
-    )
+    return service.get_project(services, tenant, project_id)
 
 
 @router.patch("/{project_id}", response_model=ProjectPublic, responses=PROBLEMS)
@@ -150,8 +146,10 @@ async def upload_deck(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise DeckTooLarge(f"the deck is larger than {limit} bytes", limit=limit)
-    await run_in_threadpool(service.owned, services.items, service.PROJECT_KIND, project_id, tenant)
-    path, filename = await receive_deck_multipart(content_type, request.stream(), limit)
+    await run_in_threadpool(service.get_project, services, tenant, project_id)
+    path, filename = await receive_deck_multipart(
+        content_type, request.stream(), limit, scratch_dir(services.settings)
+    )
     try:
         item = await run_in_threadpool(
             service.ingest_deck, services, tenant, project_id, path, filename
@@ -221,7 +219,7 @@ def write_scripts(
     tenant: TenantDep,
     body: ScriptsWrite | None = None,
 ) -> list[ScenePublic]:
-    return service.write_project_scripts(services, tenant, project_id, body or ScriptsWrite())
+    return scripts.write_project_scripts(services, tenant, project_id, body or ScriptsWrite())
 
 
 @router.post(
@@ -240,9 +238,9 @@ def create_render(
     tenant: TenantDep,
     idempotency_key: IdempotencyKey = None,
 ) -> RenderPublic:
-    job, _ = service.create_render(services, tenant, project_id, body, idempotency_key)
+    job, _ = renders.create_render(services, tenant, project_id, body, idempotency_key)
     response.headers["Location"] = str(request.url_for("get_render", render_id=job.id))
-    return service.render_public(services, job, str(request.base_url))
+    return renders.render_public(services, job, str(request.base_url))
 
 
 __all__ = ["json", "router"]

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi import Path as PathParam
 
-from estudio.api import service
 from estudio.api.deps import Cursor, Limit, ServicesDep, TenantDep
 from estudio.api.schemas import Page, Problem, RenderPublic
-from estudio.jobs import JOB_KIND, Job
+from estudio.services import renders as service
 
 router = APIRouter(prefix="/renders", tags=["renders"])
 RenderId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -23,12 +22,7 @@ def list_renders(
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Page[RenderPublic]:
-    items, next_cursor = services.items.list(JOB_KIND, tenant, limit, cursor)
-    base = str(request.base_url)
-    return Page[RenderPublic](
-        items=[service.render_public(services, Job.from_item(i), base) for i in items],
-        next_cursor=next_cursor,
-    )
+    return service.list_renders(services, tenant, limit, cursor, str(request.base_url))
 
 
 @router.get(
@@ -55,3 +49,18 @@ def cancel_render(
 ) -> RenderPublic:
     job = service.cancel_render(services, tenant, render_id)
     return service.render_public(services, job, str(request.base_url))
+
+
+@router.delete(
+    "/{render_id}",
+    status_code=204,
+    summary="Delete a render: its outputs, intermediates and status (a running one is stopped)",
+    description=(
+        "Download links stop working at once locally; in the cloud a presigned link is refused "
+        "as soon as its object is gone."
+    ),
+    responses=PROBLEMS,
+)
+def delete_render(render_id: RenderId, services: ServicesDep, tenant: TenantDep) -> Response:
+    service.delete_render(services, tenant, render_id)
+    return Response(status_code=204)

@@ -1,33 +1,49 @@
-"""The web page: plain HTML and a small script, no build step."""
+"""The web page: plain HTML and a small script, no build step, no key in the HTML.
+
+Locally the page signs in with the one-time link ``estudio serve`` prints (``estudio.api.login``);
+anywhere, a person can paste an API key.
+"""
 
 from __future__ import annotations
 
-import html
-import ipaddress
 from importlib.resources import files
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from pydantic import StringConstraints
 
 from estudio.api.deps import ServicesDep
+from estudio.api.login import is_loopback_host
+from estudio.api.schemas import Input, Schema
+from estudio.errors import NotFound, Unauthorized
 
 router = APIRouter(include_in_schema=False)
 STATIC = files("estudio.api") / "static"
 
 
-def _loopback(request: Request) -> bool:
-    host = request.client.host if request.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host in ("testclient", "localhost")
+class LoginRequest(Input):
+    token: Annotated[str, StringConstraints(min_length=16, max_length=100)]
+
+
+class LoginAnswer(Schema):
+    api_key: str
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, services: ServicesDep) -> HTMLResponse:
+def index() -> HTMLResponse:
     page = (STATIC / "index.html").read_text(encoding="utf-8")
-    key = services.local_key if services.local_key and _loopback(request) else ""
-    page = page.replace("{{LOCAL_KEY}}", html.escape(key, quote=True))
-    return HTMLResponse(
-        page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-    )
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/v1/local/login", response_model=LoginAnswer)
+def local_login(body: LoginRequest, request: Request, services: ServicesDep) -> LoginAnswer:
+    """Trade the one-time token of ``estudio serve``'s link for the local key (loopback only)."""
+    if services.login is None:
+        raise NotFound("not found")
+    if not is_loopback_host(request.headers.get("host", "")):
+        raise NotFound("not found")
+    key = services.login.redeem(body.token)
+    if key is None:
+        raise Unauthorized("this login link was already used or is unknown")
+    return LoginAnswer(api_key=key)

@@ -23,7 +23,7 @@ async function useKey(key) {
   state.key = key.trim();
   try {
     const voices = await api("/voices?language=pt-BR");
-    sessionStorage.setItem("estudio-key", state.key);
+    localStorage.setItem("estudio-key", state.key);
     $("auth-status").textContent = "Conectado.";
     const select = $("voice");
     select.replaceChildren(new Option("Padrão do idioma", ""));
@@ -173,7 +173,7 @@ function finished(render) {
     const link = document.createElement("a");
     link.href = output.url;
     link.textContent = output.name;
-    link.download = output.name;
+    link.setAttribute("download", "");  // the server's Content-Disposition names it
     item.append(link);
     links.append(item);
     if (output.name === "video.mp4") $("video").src = output.url;
@@ -186,9 +186,26 @@ $("send").addEventListener("click", sendDeck);
 $("render").addEventListener("click", startRender);
 $("write-scripts").addEventListener("click", writeScripts);
 
-const localKey = document.querySelector('meta[name="estudio-local-key"]').content;
-const remembered = sessionStorage.getItem("estudio-key");
-if (localKey || remembered) {
-  $("key").value = localKey || remembered;
-  useKey(localKey || remembered);
+// `estudio serve` prints a one-time link: /#login=<token>. Trade it for the local key, once.
+async function start() {
+  const login = new URLSearchParams(location.hash.slice(1)).get("login");
+  if (login) {
+    history.replaceState(null, "", location.pathname);
+    try {
+      const answer = await api("/local/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ token: login }),
+      });
+      localStorage.setItem("estudio-key", answer.api_key);
+    } catch (error) {
+      showError(`Link de acesso recusado (${error.message}). Cole a chave da API.`);
+    }
+  }
+  const remembered = localStorage.getItem("estudio-key");
+  if (remembered) {
+    $("key").value = remembered;
+    useKey(remembered);
+  }
 }
+start();

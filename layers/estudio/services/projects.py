@@ -1,0 +1,276 @@
+"""Projects, their decks and scenes: create, edit, upload, parse, delete (with everything made
+from them). Every function takes the caller's ``tenant`` and answers ``NotFound`` for anything
+the tenant does not own, exactly as for an id that does not exist."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from estudio.api.schemas import (
+    DeckSummary,
+    Page,
+    ProjectCreate,
+    ProjectPublic,
+    ProjectUpdate,
+    ScenePublic,
+    SceneUpdate,
+)
+from estudio.errors import ConcurrentUpdate, Conflict, DeckTooLarge, NotFound
+from estudio.jobs import JOB_KIND, Job
+from estudio.models import Deck
+from estudio.names import clean_filename
+from estudio.observability import logger
+from estudio.ports import Item
+from estudio.services.common import (
+    PROJECT_KIND,
+    UPLOAD_KIND,
+    all_items,
+    delete_blobs,
+    owned,
+    sha256_file,
+)
+from estudio.services.context import ApiServices
+from estudio.services.renders import check_voice, purge_render
+
+UPLOAD_TTL_S = 3600
+PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def list_projects(
+    services: ApiServices, tenant: str, limit: int, cursor: str | None
+) -> Page[ProjectPublic]:
+    items, next_cursor = services.items.list(PROJECT_KIND, tenant, limit, cursor)
+    return Page[ProjectPublic](items=[project_public(i) for i in items], next_cursor=next_cursor)
+
+
+def get_project(services: ApiServices, tenant: str, project_id: str) -> ProjectPublic:
+    return project_public(owned(services.items, PROJECT_KIND, project_id, tenant))
+
+
+def project_public(item: Item) -> ProjectPublic:
+    deck = item.data.get("deck")
+    overrides = item.data.get("scene_overrides") or {}
+    return ProjectPublic(
+        id=item.id,
+        name=item.data["name"],
+        description=item.data.get("description"),
+        deck=DeckSummary.model_validate(deck) if deck else None,
+        edited_scenes=sorted(int(i) for i in overrides),
+        glossary=item.data.get("glossary") or [],
+        quiz=item.data.get("quiz"),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def create_project(services: ApiServices, tenant: str, body: ProjectCreate) -> Item:
+    data: dict[str, Any] = {
+        "name": body.name,
+        "description": body.description,
+        "deck": None,
+        "scene_overrides": {},
+        "glossary": [entry.model_dump() for entry in body.glossary],
+        "quiz": body.quiz.model_dump() if body.quiz else None,
+    }
+    return services.items.create(PROJECT_KIND, "prj_" + secrets.token_hex(10), tenant, data)
+
+
+def update_project(
+    services: ApiServices, tenant: str, project_id: str, body: ProjectUpdate
+) -> Item:
+    owned(services.items, PROJECT_KIND, project_id, tenant)
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("name", "") is None:
+        changes.pop("name")
+    if changes.get("glossary", []) is None:
+        changes.pop("glossary")
+    if not changes:
+        return owned(services.items, PROJECT_KIND, project_id, tenant)
+    return services.items.update(PROJECT_KIND, project_id, changes)
+
+
+def delete_project(services: ApiServices, tenant: str, project_id: str) -> None:
+    """The project and everything made from it: its renders (outputs and intermediates), decks,
+    scene edits and unfinished uploads. Blobs go first, the project item last, so a failure
+    half-way leaves a project whose DELETE can simply be repeated."""
+    owned(services.items, PROJECT_KIND, project_id, tenant)
+    for item in all_items(services.items, JOB_KIND, tenant):
+        if item.data.get("project_id") == project_id:
+            purge_render(services, Job.from_item(item))
+    for upload in all_items(services.items, UPLOAD_KIND, tenant):
+        if upload.data.get("project_id") == project_id:
+            services.blobs.delete(upload.data["key"])
+            services.items.delete(UPLOAD_KIND, upload.id)
+    delete_blobs(services, f"projects/{project_id}/")
+    delete_blobs(services, f"uploads/{project_id}/")  # links used after their record expired
+    services.items.delete(PROJECT_KIND, project_id)
+    logger.info("project deleted", project_id=project_id, tenant=tenant)
+
+
+# --- decks ---------------------------------------------------------------------------------------
+def _parse(path: Path, services: ApiServices, source_name: str) -> Deck:
+    from estudio.deck.parse import parse_deck  # on first use: the deck parser is heavy to import
+
+    return parse_deck(path, services.settings.limits, source_name=source_name)
+
+
+def ingest_deck(
+    services: ApiServices, tenant: str, project_id: str, path: Path, filename: str
+) -> Item:
+    """Parse a deck file, store it and its scenes on the project, emit ``deck.parsed``."""
+    owned(services.items, PROJECT_KIND, project_id, tenant)
+    source_name = clean_filename(filename)
+    deck = _parse(path, services, source_name)
+    digest = sha256_file(path)
+    deck_key = f"projects/{project_id}/decks/{digest}.pptx"
+    model_key = f"projects/{project_id}/decks/{digest}.json"
+    services.blobs.put_file(
+        deck_key, path, "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    )
+    services.blobs.put_bytes(model_key, deck.model_dump_json().encode(), "application/json")
+    summary = DeckSummary(
+        source_name=source_name,
+        language=deck.language,
+        slide_count=deck.slide_count,
+        scene_count=len(deck.scenes),
+        title=deck.title,
+        sha256=digest,
+        warnings=deck.warnings,
+    )
+    item = services.items.update(
+        PROJECT_KIND,
+        project_id,
+        {
+            "deck": summary.model_dump(mode="json"),
+            "deck_key": deck_key,
+            "deck_model_key": model_key,
+            "scene_overrides": {},
+        },
+    )
+    logger.info("deck parsed", project_id=project_id, tenant=tenant, scenes=len(deck.scenes))
+    # The sink the jobs publish to (webhooks locally, a queue in the cloud) carries this one too.
+    sink = services.jobs.events or services.webhooks
+    sink.publish(
+        "deck.parsed",
+        tenant,
+        {
+            "project_id": project_id,
+            "source_name": source_name,
+            "language": deck.language,
+            "scene_count": len(deck.scenes),
+            "sha256": digest,
+        },
+    )
+    return item
+
+
+def new_upload(
+    services: ApiServices, tenant: str, project_id: str, filename: str
+) -> tuple[str, str]:
+    """Reserve an upload for a large deck: its id and the blob key the client PUTs to."""
+    owned(services.items, PROJECT_KIND, project_id, tenant)
+    upload_id = "upl_" + secrets.token_hex(10)
+    key = f"uploads/{project_id}/{upload_id}.pptx"  # UPLOAD_KEY_PATTERN: the uploads bucket
+    services.items.create(
+        UPLOAD_KIND,
+        upload_id,
+        tenant,
+        {"project_id": project_id, "filename": filename, "key": key},
+        ttl_s=UPLOAD_TTL_S,
+    )
+    return upload_id, key
+
+
+def complete_upload(
+    services: ApiServices, tenant: str, project_id: str, upload_id: str, scratch: Path
+) -> Item:
+    owned(services.items, PROJECT_KIND, project_id, tenant)
+    upload = owned(services.items, UPLOAD_KIND, upload_id, tenant)
+    if upload.data["project_id"] != project_id:
+        raise NotFound(f"upload {upload_id} not found")
+    key = upload.data["key"]
+    if not services.blobs.exists(key):
+        raise Conflict("nothing has been uploaded for this upload id yet")
+    path = services.blobs.get_file(key, scratch / "deck.pptx")
+    limit = services.settings.limits.max_deck_bytes
+    if path.stat().st_size > limit:
+        services.blobs.delete(key)
+        raise DeckTooLarge(f"the deck is larger than {limit} bytes", limit=limit)
+    item = ingest_deck(services, tenant, project_id, path, upload.data["filename"])
+    services.blobs.delete(key)
+    services.items.delete(UPLOAD_KIND, upload_id)
+    return item
+
+
+# --- scenes --------------------------------------------------------------------------------------
+def deck_of(services: ApiServices, project: Item) -> Deck:
+    key = project.data.get("deck_model_key")
+    if not key:
+        raise Conflict("the project has no deck yet: upload one first")
+    return Deck.model_validate_json(services.blobs.get_bytes(key))
+
+
+def scenes(services: ApiServices, tenant: str, project_id: str) -> list[ScenePublic]:
+    project = owned(services.items, PROJECT_KIND, project_id, tenant)
+    deck = deck_of(services, project)
+    overrides: Mapping[str, Mapping[str, Any]] = project.data.get("scene_overrides") or {}
+    result = []
+    for scene in deck.scenes:
+        edit = overrides.get(str(scene.index), {})
+        source = edit.get("script_source", "edited") if "script" in edit else scene.script_source
+        written = [edit["writer_warning"]] if edit.get("writer_warning") else []
+        result.append(
+            ScenePublic(
+                index=scene.index,
+                slide_number=scene.slide_number,
+                title=scene.title,
+                script=edit.get("script", scene.script),
+                script_source=source,
+                voice=edit.get("voice"),
+                edited=bool(edit),
+                warnings=scene.warnings + written,
+            )
+        )
+    return result
+
+
+def edit_scene(
+    services: ApiServices, tenant: str, project_id: str, index: int, body: SceneUpdate
+) -> ScenePublic:
+    """Change one scene's narration or voice before rendering (an explicit null undoes it)."""
+    if "voice" in body.model_fields_set:
+        check_voice(services, body.voice)
+    for _ in range(20):
+        project = owned(services.items, PROJECT_KIND, project_id, tenant)
+        deck = deck_of(services, project)
+        if not 0 <= index < len(deck.scenes):
+            raise NotFound(f"scene {index} not found")
+        overrides = dict(project.data.get("scene_overrides") or {})
+        edit = dict(overrides.get(str(index), {}))
+        for name in body.model_fields_set:
+            value = getattr(body, name)
+            if name == "script":  # the author's words now, whoever wrote them before
+                edit.pop("script_source", None)
+                edit.pop("writer_warning", None)
+            if value is None:
+                edit.pop(name, None)
+            else:
+                edit[name] = value
+        if edit:
+            overrides[str(index)] = edit
+        else:
+            overrides.pop(str(index), None)
+        try:
+            services.items.update(
+                PROJECT_KIND,
+                project_id,
+                {"scene_overrides": overrides},
+                expect_version=project.version,
+            )
+        except ConcurrentUpdate:
+            continue
+        return scenes(services, tenant, project_id)[index]
+    raise ConcurrentUpdate("the project changed too often; try again")
