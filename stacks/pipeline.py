@@ -53,6 +53,14 @@ PRESENTER_STATE = "RenderPresenterScene"
 FAILURES_RETENTION = Duration.days(14)
 
 
+def stage_environment(data: DataPlane, events_queue_url: str, record_days: int) -> dict[str, str]:
+    """What every pipeline function's environment holds beside the factory's defaults."""
+    return {
+        **cloud_environment(data, events_queue_url=events_queue_url),
+        ENV_RECORD_TTL_DAYS: str(record_days),
+    }
+
+
 @dataclass(frozen=True)
 class StageSpec:
     placeholder: str  # the ASL's ${...} name
@@ -198,10 +206,7 @@ class PipelineStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
-        environment = {
-            **cloud_environment(data, events_queue_url=events_queue.queue_url),
-            ENV_RECORD_TTL_DAYS: str(config.record_days),
-        }
+        environment = stage_environment(data, events_queue.queue_url, config.record_days)
         factory = FunctionFactory(self, "Functions", config, environment)
         office_code = lambda_.DockerImageCode.from_image_asset(
             str(config.project_root),

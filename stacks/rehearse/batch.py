@@ -37,8 +37,16 @@ class RenderJobs:
 
         self.world = world
         self.lease = lease
-        own = container_environment(world.data_plane(), world.events_queue_url)
-        self.environment = sandbox_environment(own, CONTAINER, scratch)
+        data, queue_url = world.data_plane(), world.events_queue_url
+        # Each queue's job definition: the GPU host picks its encoder, the CPU fallback libx264.
+        self.environments = {
+            world.job_queue_arn: sandbox_environment(
+                container_environment(data, queue_url, "auto"), CONTAINER, scratch
+            ),
+            world.cpu_job_queue_arn: sandbox_environment(
+                container_environment(data, queue_url, "libx264"), CONTAINER, scratch
+            ),
+        }
         self._entrypoint_path = root / ENTRYPOINT
         self._entrypoint: Any = None
         self._loading = threading.Lock()
@@ -54,26 +62,31 @@ class RenderJobs:
         name = str(parameters.get("JobName", ""))
         if not JOB_NAME.match(name):
             raise StatesError("Batch.ClientException", f"invalid job name {name!r}")
-        if parameters.get("JobQueue") != self.world.job_queue_arn:
-            raise StatesError("Batch.ClientException", "JobQueue is not the render queue")
-        if parameters.get("JobDefinition") != self.world.job_definition_arn:
-            raise StatesError("Batch.ClientException", "JobDefinition is not the render job")
+        queue, definition = parameters.get("JobQueue"), parameters.get("JobDefinition")
+        pairs = {
+            self.world.job_queue_arn: self.world.job_definition_arn,
+            self.world.cpu_job_queue_arn: self.world.cpu_job_definition_arn,
+        }
+        if queue not in pairs:
+            raise StatesError("Batch.ClientException", "JobQueue is not a render queue")
+        if definition != pairs[queue]:
+            raise StatesError("Batch.ClientException", "JobDefinition is not that queue's job")
         command = list(parameters.get("ContainerOverrides", {}).get("Command", []))
         if not all(isinstance(arg, str) for arg in command):
             raise StatesError("Batch.ClientException", "Command must be a list of strings")
         job_id = str(uuid.uuid4())
         created = int(time.time() * 1000)
-        with self.lease.hold(CONTAINER, self.environment):
+        with self.lease.hold(CONTAINER, self.environments[str(queue)]):
             logger.clear_state()  # a fresh container: no Lambda's context in its log lines
             exit_code = int(self._main()(command))
-        description = self._describe(job_id, name, command, exit_code, created)
+        description = self._describe(job_id, name, command, exit_code, created, str(queue))
         self.jobs.append(description)
         if exit_code != 0:
             raise StatesError("States.TaskFailed", json.dumps(description))
         return description
 
     def _describe(
-        self, job_id: str, name: str, command: list[str], exit_code: int, created: int
+        self, job_id: str, name: str, command: list[str], exit_code: int, created: int, queue: str
     ) -> dict[str, Any]:
         """DescribeJobs' shape, with the capitalised keys the Step Functions integration uses."""
         stopped = int(time.time() * 1000)
@@ -87,8 +100,12 @@ class RenderJobs:
             "JobArn": f"arn:aws:batch:{REGION}:{ACCOUNT}:job/{job_id}",
             "JobId": job_id,
             "JobName": name,
-            "JobQueue": self.world.job_queue_arn,
-            "JobDefinition": self.world.job_definition_arn,
+            "JobQueue": queue,
+            "JobDefinition": (
+                self.world.job_definition_arn
+                if queue == self.world.job_queue_arn
+                else self.world.cpu_job_definition_arn
+            ),
             "Status": status,
             "Attempts": [{"Container": container, "StartedAt": created, "StoppedAt": stopped}],
             "Container": container,

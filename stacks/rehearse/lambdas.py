@@ -97,9 +97,10 @@ class LambdaContext:
 
 def function_defs(world: World) -> dict[str, FunctionDef]:
     """Every function the rehearsal invokes, with the environment its stack sets."""
+    from stacks.config import DeployConfig
     from stacks.environment import cloud_environment
     from stacks.functions import FUNCTION_ENVIRONMENT, FunctionSpec, spec_environment
-    from stacks.pipeline import STAGES
+    from stacks.pipeline import STAGES, stage_environment
 
     data = world.data_plane()
     defs: dict[str, FunctionDef] = {}
@@ -112,7 +113,7 @@ def function_defs(world: World) -> dict[str, FunctionDef]:
             spec.name, spec.memory_mb, int(spec.timeout.to_seconds()), env, placeholder
         )
 
-    pipeline = cloud_environment(data, events_queue_url=world.events_queue_url)
+    pipeline = stage_environment(data, world.events_queue_url, DeployConfig.record_days)
     for stage in STAGES:
         add(stage.spec, pipeline, stage.voice_keys, stage.placeholder)
     from aws_cdk import Duration
@@ -124,7 +125,8 @@ def function_defs(world: World) -> dict[str, FunctionDef]:
         add(FunctionSpec(name, name, memory, Duration.seconds(timeout)), api, voice, None)
     from stacks.webhooks import DELIVERY_TIMEOUT
 
-    add(FunctionSpec("webhooks", "webhooks", 256, DELIVERY_TIMEOUT), pipeline, False, None)
+    consumer = cloud_environment(data, events_queue_url=world.events_queue_url)
+    add(FunctionSpec("webhooks", "webhooks", 256, DELIVERY_TIMEOUT), consumer, False, None)
     return defs
 
 

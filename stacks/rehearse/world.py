@@ -22,6 +22,9 @@ PREFIX = "estudio-rehearse"
 PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 RENDER_QUEUE = "RenderJobQueueArn"
 RENDER_DEFINITION = "RenderJobDefinitionArn"
+# The CPU queue a presenter scene falls back to when no GPU host starts in time.
+CPU_RENDER_QUEUE = "RenderCpuJobQueueArn"
+CPU_RENDER_DEFINITION = "RenderCpuJobDefinitionArn"
 # What Lambda itself puts in every function's environment (the stacks add the rest).
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "rehearsal",
@@ -50,6 +53,8 @@ class World:
     state_machine_arn: str
     job_queue_arn: str
     job_definition_arn: str
+    cpu_job_queue_arn: str
+    cpu_job_definition_arn: str
 
     def data_plane(self) -> DataPlane:
         """The names ``stacks.environment.cloud_environment`` reads off the storage stack."""
@@ -129,8 +134,17 @@ def create_world(session: Any, asl: Path, lambda_placeholders: dict[str, str]) -
     )["ARN"]
     job_queue = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-queue/{PREFIX}-render"
     job_definition = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-definition/{PREFIX}-render-scene:1"
+    cpu_job_queue = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-queue/{PREFIX}-render-cpu"
+    cpu_job_definition = (
+        f"arn:aws:batch:{REGION}:{ACCOUNT}:job-definition/{PREFIX}-render-scene-cpu:1"
+    )
     substitutions = {name: lambda_arn(fn) for name, fn in lambda_placeholders.items()}
-    substitutions |= {RENDER_QUEUE: job_queue, RENDER_DEFINITION: job_definition}
+    substitutions |= {
+        RENDER_QUEUE: job_queue,
+        RENDER_DEFINITION: job_definition,
+        CPU_RENDER_QUEUE: cpu_job_queue,
+        CPU_RENDER_DEFINITION: cpu_job_definition,
+    }
     machine = session.client("stepfunctions").create_state_machine(
         name=f"{PREFIX}-render",
         definition=deployed_definition(asl, substitutions),
@@ -148,4 +162,6 @@ def create_world(session: Any, asl: Path, lambda_placeholders: dict[str, str]) -
         state_machine_arn=machine,
         job_queue_arn=job_queue,
         job_definition_arn=job_definition,
+        cpu_job_queue_arn=cpu_job_queue,
+        cpu_job_definition_arn=cpu_job_definition,
     )

@@ -21,6 +21,7 @@ PIPELINE_FUNCTIONS = {
     "Build and encode the narration track": "narrate",
     "Concatenate segments, mux the narration": "assemble",
     "Captions, thumbnail, manifest": "publish",
+    "SCORM 1.2 / 2004 packages and the storyboard": "package",
     "Record a failed job": "fail",
     "Start a render for each deck dropped in the dropbox": "ingest",
     "Fail the job of an execution that ended outside the pipeline": "reconcile",

@@ -122,20 +122,24 @@ def test_given_the_synthesized_app_then_each_rehearsed_function_matches_its_depl
         assert (fn.memory_mb, fn.timeout_s) == (props["MemorySize"], props["Timeout"]), name
 
 
-def test_given_the_render_job_definition_then_the_container_environment_matches(
+def test_given_the_render_job_definitions_then_the_container_environments_match(
     world: tuple[Any, World], tmp_path: Path
 ) -> None:
     _, names = world
-    (definition,) = synthesized().resources("Render", "AWS::Batch::JobDefinition").values()
-    container = definition["Properties"]["ContainerProperties"]
-    deployed = {e["Name"]: e["Value"] for e in container["Environment"]}
+    definitions = synthesized().resources("Pipeline", "AWS::Batch::JobDefinition").values()
     jobs = RenderJobs(PROJECT_ROOT, names, tmp_path, EnvironmentLease())
+    by_encoder = {env["ESTUDIO_ENCODER"]: env for env in jobs.environments.values()}
 
-    assert set(deployed) <= set(jobs.environment)
-    for key, value in deployed.items():
-        if isinstance(value, str) and key != "ESTUDIO_DATA":  # /tmp is the sandbox's own
-            assert jobs.environment[key] == value, key
-    assert jobs.environment["ESTUDIO_DATA"].startswith(str(tmp_path))
+    assert len(definitions) == 2  # the GPU queue's and the CPU fallback's
+    for definition in definitions:
+        container = definition["Properties"]["ContainerProperties"]
+        deployed = {e["Name"]: e["Value"] for e in container["Environment"]}
+        rehearsed = by_encoder[deployed["ESTUDIO_ENCODER"]]
+        assert set(deployed) <= set(rehearsed)
+        for key, value in deployed.items():
+            if isinstance(value, str) and key != "ESTUDIO_DATA":  # /tmp is the sandbox's own
+                assert rehearsed[key] == value, key
+        assert rehearsed["ESTUDIO_DATA"].startswith(str(tmp_path))
 
 
 # --- how functions and the container are run ----------------------------------------------------

@@ -95,8 +95,11 @@ def test_given_a_finished_render_with_packages_then_each_zip_has_a_download_link
 def test_given_a_sidecar_with_packages_when_dropped_then_the_render_builds_them(
     env: Env, deck_bytes: bytes, tmp_path: Path
 ) -> None:
+    from estudio.api.keys import create_key
     from estudio.dropbox import DropFolder
 
+    if not env.items.list("apikey", "acme")[0]:
+        create_key(env.items, "acme")  # a drop-folder tenant must exist
     root = tmp_path / "drop"
     (root / "acme").mkdir(parents=True)
     (root / "acme" / "nr10.pptx").write_bytes(deck_bytes)

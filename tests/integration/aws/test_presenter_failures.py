@@ -121,7 +121,7 @@ def test_given_a_host_without_a_gpu_when_the_container_renders_then_it_says_cpu(
 ) -> None:
     ctx, job_id = _planned_job(tmp_path, avatar=None)
     entry = _entrypoint()
-    if entry.gpu_name() is not None:
+    if entry.gpu_info()[0] is not None:
         pytest.skip("this machine has a GPU: the container would say gpu")
 
     code = entry.main(

@@ -230,7 +230,8 @@ def test_given_a_presenter_scene_on_a_host_without_nvenc_when_rendered_then_libx
     assert code == 0, capsys.readouterr()
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["encoder"] == "libx264" and result["gpu"] is None
-    assert json.loads(blobs.get_bytes(keys.segment_info(job_id, 0))) == {"encoder": "libx264"}
+    info = json.loads(blobs.get_bytes(keys.segment_info(job_id, 0)))
+    assert (info["encoder"], info["rendered_on"]) == ("libx264", "cpu")
     ctx = StageContext(blobs=blobs, jobs=jobs, settings=settings)
     assert _encoders(ctx, job_id, plan) == "libx264"
 
