@@ -123,6 +123,12 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
     quiz = _read_quiz(args.quiz, options)
     bars = ProgressBars(enabled=not args.json and sys.stderr.isatty())
     ctx = local_context(settings, on_progress=bars)
+    if args.brand:  # validated, its assets stored by content hash, then carried in the options
+        from estudio.brand.ingest import ingest_brand_file
+        from estudio.media.ffmpeg import ffmpeg_exe
+
+        kit = ingest_brand_file(Path(args.brand), ctx.blobs, ffmpeg_exe(settings.ffmpeg))
+        options = options.model_copy(update={"brand": kit})
     job_id = _new_job_id()
     deck_key = keys.deck(job_id)
     ctx.blobs.put_file(deck_key, deck)
@@ -347,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--transition", choices=["cut", "fade"], default="cut")
     render.add_argument("--language", help="override the detected language (pt-BR, en, es)")
+    render.add_argument(
+        "--brand", help="brand kit JSON: logo, intro/outro cards, colours, font, music, template"
+    )
     render.add_argument(
         "--glossary", help="pronunciation glossary, TSV: term<TAB>spoken[<TAB>ipa] per line"
     )
