@@ -9,7 +9,6 @@ from pathlib import Path
 from estudio.brand import compose, music
 from estudio.brand.model import BrandKit, Card
 from estudio.media.assemble import AAC_ARGS
-from estudio.media.ffmpeg import run_ffmpeg_to
 from estudio.media.render import render_still_segment
 from estudio.models import (
     CardPlan,
@@ -230,15 +229,7 @@ def finish_narration(
         music.mix_with_music(
             track, kit.music, bed_file, word_times(ctx, job_id, timeline), source, ffmpeg
         )
-    timeout = ctx.settings.limits.stage_timeout_s
-    measured = music.loudnorm_measure(source, ffmpeg, timeout)
-    run_ffmpeg_to(
-        out,
-        ["-i", str(source), "-vn", "-af", music.normalise_args(measured), *AAC_ARGS, "-f", "mp4"],
-        ffmpeg,
-        timeout,
-    )
-    found = music.measure(out, ffmpeg, timeout)
+    found = music.normalise(source, out, ffmpeg, AAC_ARGS, ctx.settings.limits.stage_timeout_s)
     loudness = Loudness(
         integrated_lufs=found.integrated_lufs,
         true_peak_dbtp=found.true_peak_dbtp,
