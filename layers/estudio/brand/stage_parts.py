@@ -277,3 +277,30 @@ def card_scenes(ctx: StageContext, job_id: str, timeline: Plan, manifest: Manife
         else:
             scenes.append(entry)
     return manifest.model_copy(update={"scenes": scenes})
+
+
+# --- captions ------------------------------------------------------------------------------------
+def branded_captions(
+    ctx: StageContext, kit: BrandKit, ass: str, timeline: Plan, job_id: str
+) -> tuple[str, Path | None]:
+    """The scene's ASS restyled by the kit, and a folder holding the kit's font (or None). The
+    font's key rides in the ASS as a comment, so the segment cache tells fonts apart."""
+    from estudio.brand.captions import restyle_ass
+    from estudio.brand.ingest import check_font
+    from estudio.brand.model import CaptionStyle
+
+    if kit.captions is None and kit.font is None:
+        return ass, None
+    family, fonts = "Noto Sans", None
+    if kit.font is not None:
+        fonts = ctx.settings.data / "cache" / "brand-fonts" / Path(kit.font).stem
+        font_file = fonts / f"font{Path(kit.font).suffix}"
+        if not font_file.is_file():
+            fonts.mkdir(parents=True, exist_ok=True)
+            ctx.blobs.get_file(kit.font, font_file)
+        family = check_font(font_file.read_bytes(), kit.font)
+    styled = restyle_ass(
+        ass, kit.captions or CaptionStyle(), family, timeline.width, timeline.height
+    )
+    marker = f"; brand font: {kit.font}\n" if kit.font else ""
+    return styled.replace("[Script Info]\n", f"[Script Info]\n{marker}", 1), fonts

@@ -248,6 +248,11 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
     ass = ""
     if msg.options.subtitles == "burn" and speech.words:
         ass = _scene_subtitles(speech, scene, timeline.width, timeline.height)
+    fonts = None
+    if ass and msg.options.brand is not None:  # the kit's caption style and font
+        from estudio.brand.stage_parts import branded_captions
+
+        ass, fonts = branded_captions(ctx, msg.options.brand, ass, timeline, msg.job_id)
     image_bytes = ctx.blobs.get_bytes(keys.slide_image(msg.job_id, scene.slide_number))
     if msg.options.brand is not None:  # template and logo drawn into the slide picture
         from estudio.brand.stage_parts import branded_slide
@@ -307,6 +312,7 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
                     encoder,
                     ffmpeg,
                     subtitles_ass=subtitles,
+                    fonts_dir=fonts,
                     fade_in_s=fade_in,
                     fade_out_s=fade_out,
                 )
@@ -446,7 +452,12 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
             "manifest.json",
         )
     }
-    ctx.blobs.put_bytes(outputs["subtitles.vtt"], to_vtt(cues).encode(), "text/vtt")
+    vtt = to_vtt(cues)
+    if msg.options.brand is not None and msg.options.brand.captions is not None:
+        from estudio.brand.captions import vtt_with_position
+
+        vtt = vtt_with_position(vtt, msg.options.brand.captions)
+    ctx.blobs.put_bytes(outputs["subtitles.vtt"], vtt.encode(), "text/vtt")
     ctx.blobs.put_bytes(outputs["subtitles.srt"], to_srt(cues).encode(), "application/x-subrip")
     with ctx.scratch("publish") as tmp:
         first = ctx.blobs.get_file(
