@@ -156,6 +156,9 @@ def main() -> int:
             )
         for r in rows:
             print(f"  stage seconds ({r['slides']} slides): {r['stages']}")
+        from estudio.brand.bench import bench_brand, line
+
+        print(line(bench_brand(60, work)))
         try:
             from estudio.avatar.bench import bench_avatar
         except ImportError:

@@ -125,6 +125,17 @@ def add_cards(timeline: Plan, kit: BrandKit | None, deck: Deck, spoken: dict[str
 
 
 # --- render --------------------------------------------------------------------------------------
+def presenter_area(width: int, height: int, layout: str | None) -> compose.Box | None:
+    """Where the presenter covers the slide picture: picture-in-picture layouts draw it over the
+    full-frame slide; "beside" shrinks the slide away from it, so nothing there to avoid."""
+    if layout not in ("pip-right", "pip-left"):
+        return None
+    from estudio.avatar.render import presenter_box
+
+    box = presenter_box(width, height, layout)
+    return compose.Box(box.x, box.y, box.w, box.h)
+
+
 def branded_slide(
     ctx: StageContext,
     kit: BrandKit,
@@ -133,18 +144,13 @@ def branded_slide(
     avatar_layout: str | None,
 ) -> bytes:
     """The slide image with the template and the logo (kept clear of the presenter)."""
+    import io
+
     from PIL import Image
 
-    avoid = None
-    if avatar_layout is not None:
-        import io
-
-        from estudio.avatar.render import presenter_box
-
-        with Image.open(io.BytesIO(image)) as img:
-            width, height = img.size
-        box = presenter_box(width, height, avatar_layout)
-        avoid = compose.Box(box.x, box.y, box.w, box.h)
+    with Image.open(io.BytesIO(image)) as img:
+        width, height = img.size
+    avoid = presenter_area(width, height, avatar_layout)
     logo = ctx.blobs.get_bytes(kit.logo.path) if kit.logo is not None else None
     return compose.compose_slide(image, kit, aspect, logo, avoid)
 
@@ -281,7 +287,7 @@ def card_scenes(ctx: StageContext, job_id: str, timeline: Plan, manifest: Manife
 
 # --- captions ------------------------------------------------------------------------------------
 def branded_captions(
-    ctx: StageContext, kit: BrandKit, ass: str, timeline: Plan, job_id: str
+    ctx: StageContext, kit: BrandKit, ass: str, timeline: Plan
 ) -> tuple[str, Path | None]:
     """The scene's ASS restyled by the kit, and a folder holding the kit's font (or None). The
     font's key rides in the ASS as a comment, so the segment cache tells fonts apart."""

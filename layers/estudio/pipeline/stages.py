@@ -252,7 +252,7 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
     if ass and msg.options.brand is not None:  # the kit's caption style and font
         from estudio.brand.stage_parts import branded_captions
 
-        ass, fonts = branded_captions(ctx, msg.options.brand, ass, timeline, msg.job_id)
+        ass, fonts = branded_captions(ctx, msg.options.brand, ass, timeline)
     image_bytes = ctx.blobs.get_bytes(keys.slide_image(msg.job_id, scene.slide_number))
     if msg.options.brand is not None:  # template and logo drawn into the slide picture
         from estudio.brand.stage_parts import branded_slide
