@@ -30,6 +30,9 @@ SVG_RASTER_WIDTH = 1024  # an SVG logo is rasterised once, at this width, with i
 MUSIC_MIN_S, MUSIC_MAX_S = 1.0, 3600.0
 MUSIC_SUFFIXES = (".mp3", ".wav", ".aac", ".m4a", ".ogg", ".oga", ".flac")
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
+CLIP_MIN_S, CLIP_MAX_S = 1.0, 60.0
+CLIP_MAX_PX = 4096
 
 
 def asset_key(data: bytes, ext: str) -> str:
@@ -160,6 +163,32 @@ def check_music(path: Path, name: str, ffmpeg: str) -> float:
     return seconds
 
 
+def check_clip(path: Path, name: str, ffmpeg: str) -> float:
+    """An intro/outro clip: a decodable video stream, 1-60 s, at most 4096 px a side."""
+    from estudio.media.probe import probe
+
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        raise InvalidBrandAsset(f"clip {name}: must be MP4, MOV, M4V, WebM or MKV")
+    try:
+        info = probe(path, ffmpeg=ffmpeg)
+    except EstudioError as e:
+        raise InvalidBrandAsset(f"clip {name}: not a readable video") from e
+    if not info.video_codec or not info.width or not info.height:
+        raise InvalidBrandAsset(f"clip {name}: has no video stream")
+    if max(info.width, info.height) > CLIP_MAX_PX:
+        raise InvalidBrandAsset(
+            f"clip {name}: {info.width}x{info.height}; at most {CLIP_MAX_PX} px"
+        )
+    seconds = info.video_duration_s or info.duration_s
+    if not CLIP_MIN_S <= seconds <= CLIP_MAX_S:
+        raise InvalidBrandAsset(f"clip {name}: lasts {seconds:.1f} s; 1 to 60 s accepted")
+    try:  # the first second must actually decode (a renamed or truncated file fails here)
+        run_ffmpeg(["-t", "1", "-i", str(path), "-f", "null", "-"], ffmpeg, timeout_s=60)
+    except EstudioError as e:
+        raise InvalidBrandAsset(f"clip {name}: does not decode") from e
+    return seconds
+
+
 def ingest_brand_file(path: Path, blobs: BlobStore, ffmpeg: str) -> BrandKit:
     """Validate the brand file at ``path`` and its assets; store them; the kit with blob keys."""
     if not path.is_file():
@@ -193,4 +222,14 @@ def store_assets(kit: BrandKit, base: Path, blobs: BlobStore, ffmpeg: str) -> Br
         key = asset_key(data, file.suffix.lower())
         blobs.put_bytes(key, data, "audio/mpeg")
         changes["music"] = kit.music.model_copy(update={"path": key})
+    for part in ("intro", "outro"):
+        bookend = getattr(kit, part)
+        if bookend is not None and bookend.video is not None:
+            file, data = _read(base, bookend.video, part)
+            seconds = check_clip(file, bookend.video, ffmpeg)
+            key = asset_key(data, file.suffix.lower())
+            blobs.put_bytes(key, data, "video/mp4")
+            changes[part] = bookend.model_copy(
+                update={"video": key, "video_duration_s": round(seconds, 3)}
+            )
     return kit.model_copy(update=changes)

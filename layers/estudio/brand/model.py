@@ -40,9 +40,18 @@ class Card(_Part):
 
 
 class Bookend(_Part):
-    """An intro or an outro: a generated card (an uploaded clip is not supported yet)."""
+    """An intro or an outro: a generated card, or an uploaded video clip (transcoded to the
+    output's size and frame rate, letterboxed, its audio kept)."""
 
-    card: Card
+    card: Card | None = None
+    video: AssetRef | None = None
+    video_duration_s: float | None = Field(default=None, gt=0)  # measured by ingest
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Bookend:
+        if (self.card is None) == (self.video is None):
+            raise ValueError("an intro or outro needs exactly one of 'card' or 'video'")
+        return self
 
 
 class Colors(_Part):
@@ -85,8 +94,13 @@ class BrandKit(_Part):
     music: Music | None = None
     template: TemplateName = "none"
 
+    @property
+    def has_clip(self) -> bool:
+        return any(b is not None and b.video is not None for b in (self.intro, self.outro))
+
     def asset_keys(self) -> list[str]:
         """The blob keys an ingested kit refers to."""
         found = [self.logo.path if self.logo else None, self.music.path if self.music else None]
         found.append(self.font if self.font_is_file else None)
+        found += [b.video for b in (self.intro, self.outro) if b is not None]
         return [key for key in found if key]

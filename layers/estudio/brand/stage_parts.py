@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 from estudio.brand import compose, music
-from estudio.brand.model import BrandKit, Card
+from estudio.brand.model import Bookend, BrandKit, Card
 from estudio.media.assemble import AAC_ARGS
+from estudio.media.audio import write_wav
+from estudio.media.ffmpeg import ffmpeg_exe, run_ffmpeg_to
 from estudio.media.render import render_still_segment
 from estudio.models import (
     CardPlan,
@@ -39,9 +41,18 @@ def loudness_key(job_id: str) -> str:
     return f"jobs/{job_id}/brand/loudness.json"
 
 
+def _bookend(kit: BrandKit, kind: str) -> Bookend | None:
+    return kit.intro if kind == "intro" else kit.outro
+
+
 def _card(kit: BrandKit, kind: str) -> Card | None:
-    bookend = kit.intro if kind == "intro" else kit.outro
+    bookend = _bookend(kit, kind)
     return bookend.card if bookend is not None else None
+
+
+def _clip(kit: BrandKit, kind: str) -> str | None:
+    bookend = _bookend(kit, kind)
+    return bookend.video if bookend is not None else None
 
 
 # --- plan ----------------------------------------------------------------------------------------
@@ -86,7 +97,15 @@ def add_cards(timeline: Plan, kit: BrandKit | None, deck: Deck, spoken: dict[str
     if kit is None:
         return timeline
     plans: dict[str, CardPlan] = {}
+    fallback_title = deck.title or deck.source_name.rsplit(".", 1)[0]
     for kind in KINDS:
+        bookend = _bookend(kit, kind)
+        if bookend is not None and bookend.video is not None:  # a clip lasts what it lasts
+            length = frames_ceil(bookend.video_duration_s or 1.0, timeline.fps)
+            plans[kind] = CardPlan(
+                kind=kind, title=fallback_title, start_s=0.0, duration_s=round(length, 6)
+            )
+            continue
         card = _card(kit, kind)
         if card is None:
             continue
@@ -95,7 +114,7 @@ def add_cards(timeline: Plan, kit: BrandKit | None, deck: Deck, spoken: dict[str
         duration = frames_ceil(
             max(card.duration_s, LEAD_IN_S + said + LEAD_OUT_S if said else 0), timeline.fps
         )
-        title = card.title or deck.title or deck.source_name.rsplit(".", 1)[0]
+        title = card.title or fallback_title
         plans[kind] = CardPlan(
             kind=kind,
             title=title,
@@ -158,12 +177,20 @@ def branded_slide(
 def render_cards(
     ctx: StageContext, timeline: Plan, kit: BrandKit, ffmpeg: str, encoder: str, tmp: Path
 ) -> dict[str, Path]:
-    """Each card's video-only segment, at the plan's size, frame rate and still encoder."""
+    """Each card's video-only segment, at the plan's size, frame rate and still encoder; a clip
+    transcoded to them (letterboxed, whole frames)."""
     font = ctx.blobs.get_file(kit.font, tmp / "brand-font.ttf") if kit.font else None
     logo = ctx.blobs.get_bytes(kit.logo.path) if kit.logo is not None else None
     out: dict[str, Path] = {}
     for plan in (timeline.intro, timeline.outro):
         if plan is None:
+            continue
+        segment = tmp / f"{plan.kind}.mp4"
+        clip = _clip(kit, plan.kind)
+        if clip is not None:
+            source = ctx.blobs.get_file(clip, tmp / f"{plan.kind}-clip{Path(clip).suffix}")
+            transcode_clip(source, segment, plan.duration_s, timeline, encoder, ffmpeg)
+            out[plan.kind] = segment
             continue
         card = _card(kit, plan.kind)
         assert card is not None
@@ -171,30 +198,75 @@ def render_cards(
         png.write_bytes(
             compose.card_image(card, kit, plan.title, timeline.width, timeline.height, font, logo)
         )
-        segment = tmp / f"{plan.kind}.mp4"
         render_still_segment(png, segment, plan.duration_s, timeline.fps, encoder, ffmpeg)
         out[plan.kind] = segment
     return out
 
 
+def transcode_clip(
+    source: Path, out: Path, duration_s: float, timeline: Plan, encoder: str, ffmpeg: str
+) -> None:
+    """A brand clip as a video-only segment: scaled into the frame, letterboxed, at the plan's
+    frame rate, exactly ``round(duration_s*fps)`` frames (the last held if the clip is short)."""
+    from estudio.media.ffmpeg import video_encode_args
+    from estudio.media.render import frame_count
+
+    w, h, fps = timeline.width, timeline.height, timeline.fps
+    frames = frame_count(duration_s, fps)
+    chain = (
+        f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
+        f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps={fps},"
+        f"tpad=stop_mode=clone:stop_duration={duration_s:.3f},format=yuv420p"
+    )
+    args = ["-i", str(source), "-vf", chain, "-frames:v", str(frames)]
+    run_ffmpeg_to(out, [*args, *video_encode_args(encoder, fps), "-f", "mp4"], ffmpeg)
+
+
 # --- narrate -------------------------------------------------------------------------------------
 def card_parts(
-    ctx: StageContext, job_id: str, timeline: Plan, tmp: Path
+    ctx: StageContext, job_id: str, timeline: Plan, tmp: Path, kit: BrandKit | None = None
 ) -> list[tuple[Path, float]]:
-    """(wav, start) of each card's spoken line."""
+    """(wav, start) of each card's spoken line, and of each clip's own sound."""
     parts = []
     for plan in (timeline.intro, timeline.outro):
+        clip = _clip(kit, plan.kind) if kit is not None and plan is not None else None
+        if plan is not None and clip is not None:
+            sound = clip_audio(ctx, clip, plan.duration_s, timeline.sample_rate, tmp, plan.kind)
+            if sound is not None:
+                parts.append((sound, plan.start_s))
+            continue
         if plan is not None and plan.speech_duration_s > 0:
             wav = ctx.blobs.get_file(card_audio_key(job_id, plan.kind), tmp / f"{plan.kind}.wav")
             parts.append((wav, plan.start_s + plan.speech_offset_s))
     return parts
 
 
-def word_times(ctx: StageContext, job_id: str, timeline: Plan) -> list[tuple[float, float]]:
-    """Every spoken word's (start, end) in the video: where the bed ducks."""
+def clip_audio(
+    ctx: StageContext, clip: str, duration_s: float, rate: int, tmp: Path, kind: str
+) -> Path | None:
+    """The clip's sound as a mono WAV at the track's rate, cut to its scene; None if silent."""
+    from estudio.media.probe import probe
+
+    source = ctx.blobs.get_file(clip, tmp / f"{kind}-clip{Path(clip).suffix}")
+    if not probe(source, ffmpeg=ctx.settings.ffmpeg).has_audio:
+        return None
+    samples = music.decode(source, ffmpeg_exe(ctx.settings.ffmpeg), rate, max_s=duration_s)
+    wav = tmp / f"{kind}-clip.wav"
+    write_wav(wav, samples, rate)
+    return wav
+
+
+def word_times(
+    ctx: StageContext, job_id: str, timeline: Plan, kit: BrandKit | None = None
+) -> list[tuple[float, float]]:
+    """Every spoken word's (start, end) in the video, and each clip's span: where the bed ducks."""
     from estudio.pipeline import keys
 
-    times: list[tuple[float, float]] = []
+    times: list[tuple[float, float]] = [
+        (p.start_s, p.end_s)
+        for p in (timeline.intro, timeline.outro)
+        if p is not None and kit is not None and _clip(kit, p.kind) is not None
+    ]
     placed: list[tuple[str, float]] = [
         (keys.speech_model(job_id, s.index), s.start_s + s.speech_offset_s)
         for s in timeline.scenes
@@ -233,7 +305,7 @@ def finish_narration(
             bed_file = ctx.blobs.get_file(kit.music.path, tmp / f"bed{Path(kit.music.path).suffix}")
         source = tmp / "mix.wav"
         music.mix_with_music(
-            track, kit.music, bed_file, word_times(ctx, job_id, timeline), source, ffmpeg
+            track, kit.music, bed_file, word_times(ctx, job_id, timeline, kit), source, ffmpeg
         )
     found = music.normalise(source, out, ffmpeg, AAC_ARGS, ctx.settings.limits.stage_timeout_s)
     loudness = Loudness(

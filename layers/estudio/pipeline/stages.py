@@ -365,7 +365,7 @@ def narrate(ctx: StageContext, msg: JobRef) -> NarrationResult:
         if kit is not None:
             from estudio.brand.stage_parts import card_parts, finish_narration
 
-            cards = card_parts(ctx, msg.job_id, timeline, tmp)
+            cards = card_parts(ctx, msg.job_id, timeline, tmp, kit)
             parts += [AudioPart(path=p, start_s=at) for p, at in cards]
         track = tmp / "narration.wav"
         build_audio_track(parts, timeline.duration_s, track, sample_rate=timeline.sample_rate)
