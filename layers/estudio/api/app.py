@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from estudio.api import problems
 from estudio.api.deps import ApiServices
-from estudio.api.routers import catalog, files, glossary, health, projects, renders, web
+from estudio.api.routers import brand, catalog, files, glossary, health, projects, renders, web
 from estudio.api.routers import webhooks as webhook_routes
 from estudio.api.routers.web import STATIC
 from estudio.api.urls import SignedUrlBlobStore, UrlSigner
@@ -69,7 +69,7 @@ def create_app(
     app.state.services = services
     problems.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, projects, renders, catalog, glossary, webhook_routes):
+    for module in (health, projects, renders, catalog, glossary, webhook_routes, brand):
         api.include_router(module.router)
     if signer is not None:
         api.include_router(files.router)

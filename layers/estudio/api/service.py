@@ -365,6 +365,9 @@ def create_render(
     """
     project = owned(services.items, PROJECT_KIND, project_id, tenant)
     options = RenderOptions.model_validate(body.model_dump())
+    from estudio.brand.tenant import render_kit  # the project's kit, else the tenant's
+
+    options = options.model_copy(update={"brand": render_kit(services.items, tenant, project.data)})
     record_id: str | None = None
     job_id = "rnd_" + secrets.token_hex(10)
     if idempotency_key is not None:
