@@ -60,7 +60,8 @@ def test_the_issue_example_parses_with_its_defaults() -> None:
     kit = parse_brand(json.dumps(ISSUE_EXAMPLE).encode())
     # Then every part is there, and what it leaves out takes its default
     assert kit.logo is not None and kit.logo.corner == "top-right"
-    assert kit.intro is not None and kit.intro.card.duration_s == 4.0
+    assert kit.intro is not None and kit.intro.card is not None
+    assert kit.intro.card.duration_s == 4.0
     assert kit.music is not None and kit.music.level_lufs == -22 and kit.music.duck_db == 10
     assert kit.template == "corporate" and kit.captions is not None
     assert parse_brand(b"{}") == BrandKit()
@@ -212,7 +213,7 @@ def test_a_template_fills_the_letterbox_bars_and_frames_the_slide() -> None:
 
 def test_a_card_shows_its_colours() -> None:
     kit = parse_brand(json.dumps({"intro": ISSUE_EXAMPLE["intro"]}).encode())
-    assert kit.intro is not None
+    assert kit.intro is not None and kit.intro.card is not None
     png = compose.card_image(kit.intro.card, kit, "NR-10 Básico", 1280, 720, None, None)
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
     assert tuple(pixels[20, 20]) == (0x0B, 0x3D, 0x91)
