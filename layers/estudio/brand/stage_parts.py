@@ -13,6 +13,7 @@ from estudio.media.audio import write_wav
 from estudio.media.ffmpeg import ffmpeg_exe, run_ffmpeg_to
 from estudio.media.render import render_still_segment
 from estudio.models import (
+    CaptionCue,
     CardPlan,
     Chapter,
     Deck,
@@ -382,3 +383,20 @@ def branded_captions(
     )
     marker = f"; brand font: {kit.font}\n" if kit.font else ""
     return styled.replace("[Script Info]\n", f"[Script Info]\n{marker}", 1), fonts
+
+
+def card_cues(ctx: StageContext, job_id: str, timeline: Plan) -> list[CaptionCue]:
+    """Caption cues for the cards' spoken lines, at their place in the video."""
+    from estudio.speech.captions import build_cues
+
+    cues: list[CaptionCue] = []
+    for plan in (timeline.intro, timeline.outro):
+        key = card_speech_key(job_id, plan.kind) if plan is not None else ""
+        if plan is None or not ctx.blobs.exists(key):
+            continue
+        speech = Speech.model_validate_json(ctx.blobs.get_bytes(key))
+        if speech.words:
+            cues += build_cues(
+                speech.words, speech.written, offset_s=plan.start_s + plan.speech_offset_s
+            )
+    return cues

@@ -452,6 +452,10 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
             "manifest.json",
         )
     }
+    if timeline.intro or timeline.outro:  # the cards' spoken lines are captioned too
+        from estudio.brand.stage_parts import card_cues
+
+        cues = sorted([*cues, *card_cues(ctx, msg.job_id, timeline)], key=lambda c: c.start_s)
     vtt = to_vtt(cues)
     if msg.options.brand is not None and msg.options.brand.captions is not None:
         from estudio.brand.captions import vtt_with_position

@@ -134,12 +134,17 @@ def _magenta(frame: np.ndarray) -> np.ndarray:
 def test_the_manifest_lists_the_cards_and_the_loudness(
     branded: tuple[Path, dict[str, Any]],
 ) -> None:
-    _, manifest = branded
+    video, manifest = branded
     kinds = [s["kind"] for s in manifest["scenes"]]
     assert kinds == ["intro", "slide", "slide", "slide", "outro"]
     assert manifest["scenes"][0]["title"] == "NR-10 Básico"
     assert manifest["scenes"][-1]["end_s"] == pytest.approx(manifest["duration_s"], abs=0.01)
     assert manifest["loudness"]["target_lufs"] == -16.0
+    # The cards' spoken lines are captioned where they are said
+    vtt = (video.parent / "subtitles.vtt").read_text(encoding="utf-8")
+    first, last = _cues(vtt)[0], _cues(vtt)[-1]
+    assert first[0] < manifest["scenes"][0]["end_s"] and "Bem-vindo" in vtt
+    assert last[0] >= manifest["scenes"][-1]["start_s"] and "próxima" in vtt
 
 
 def test_the_intro_card_shows_for_its_duration(branded: tuple[Path, dict[str, Any]]) -> None:

@@ -63,9 +63,12 @@ async def upload_brand_asset(
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise InputError("send multipart/form-data with a file field")
-    path, filename = await receive_deck_multipart(
-        content_type, request.stream(), brands.MAX_UPLOAD_BYTES
-    )
+    try:
+        path, filename = await receive_deck_multipart(
+            content_type, request.stream(), brands.MAX_UPLOAD_BYTES
+        )
+    except UnicodeError as error:  # part headers the multipart parser cannot take
+        raise InputError("malformed multipart body: part headers must be Latin-1") from error
     try:
         return await run_in_threadpool(
             brands.upload_asset,
