@@ -75,3 +75,14 @@ def test_bad_assets_and_other_tenants_assets_are_refused(env: Env) -> None:
     # A logo asset cannot stand in for music
     wrong = acme.put("/v1/brand", json={"music": {"path": asset}})
     assert wrong.status_code == 422 and "not audio" in wrong.json()["detail"]
+
+
+def test_a_project_kit_needs_the_project_and_a_body(env: Env, deck_bytes: bytes) -> None:
+    acme, other = env.client("acme"), env.client("other")
+    project = new_project_with_deck(acme, deck_bytes)
+    path = f"/v1/projects/{project['id']}/brand"
+    assert other.put(path, json={"template": "tech"}).status_code == 404
+    assert other.get(path).status_code == 404
+    assert acme.get(path).status_code == 404  # no kit anywhere yet
+    missing = acme.put(path)
+    assert missing.status_code == 422 and missing.json()["code"] == "invalid_input"

@@ -119,9 +119,11 @@ def get_project_brand(
     responses={**REFUSED, 404: {"model": Problem}},
 )
 def put_project_brand(
-    project_id: ProjectId, services: ServicesDep, tenant: TenantDep, body: KitBody
+    project_id: ProjectId, services: ServicesDep, tenant: TenantDep, body: KitBody | None = None
 ) -> dict[str, Any]:
-    service.owned(services.items, service.PROJECT_KIND, project_id, tenant)
+    service.owned(services.items, service.PROJECT_KIND, project_id, tenant)  # 404 before 422
+    if body is None:
+        raise InputError("send the brand kit as a JSON object")
     kit = brands.kit_from_body(services.items, services.blobs, tenant, body)
     services.items.update(service.PROJECT_KIND, project_id, {"brand": kit.model_dump(mode="json")})
     return brands.public(kit)
