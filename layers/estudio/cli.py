@@ -168,6 +168,7 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         "encoder": manifest["encoder"],
         "wall_s": round(time.perf_counter() - started, 2),
         "stage_seconds": manifest["stage_seconds"],
+        **({"loudness": manifest["loudness"]} if manifest.get("loudness") else {}),
     }
 
 

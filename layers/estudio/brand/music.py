@@ -34,6 +34,7 @@ ATTACK_S = 0.15  # the bed starts dipping this long before a word
 RELEASE_S = 0.45  # and comes back over this long after the last one
 MERGE_GAP_S = 0.5  # pauses shorter than this stay ducked (no pumping between words)
 PRESET_LOOP_S = 16.0
+LOOP_XFADE_S = 0.05  # an uploaded track's loop joint
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +142,26 @@ def preset_bed(name: MusicPreset, sample_rate: int) -> Samples:
     return (0.5 * out).astype(np.float32)
 
 
-def fit_length(samples: Samples, total: int) -> Samples:
-    """Loop or trim to ``total`` samples (presets loop seamlessly by construction)."""
+def fit_length(samples: Samples, total: int, crossfade: int = 0) -> Samples:
+    """Trim, or loop to ``total`` samples; with ``crossfade`` samples each joint is an equal-power
+    cross-fade of the track's end into its start (an uploaded track does not loop cleanly; the
+    presets do by construction and pass 0)."""
     if len(samples) == 0:
         raise RenderError("music track is empty")
     if len(samples) >= total:
         return samples[:total]
-    return np.resize(samples, total).astype(np.float32)
+    crossfade = min(crossfade, len(samples) // 4)
+    if crossfade == 0:
+        return np.resize(samples, total).astype(np.float32)
+    t = np.linspace(0, np.pi / 2, crossfade, dtype=np.float32)
+    piece = samples.astype(np.float32, copy=True)
+    piece[:crossfade] *= np.sin(t)  # sin^2 + cos^2 = 1: the joint keeps its power
+    piece[-crossfade:] *= np.cos(t)
+    period = len(piece) - crossfade
+    out = np.zeros(total + len(piece), dtype=np.float32)
+    for start in range(0, total, period):
+        out[start : start + len(piece)] += piece
+    return out[:total]
 
 
 def speech_spans(words: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -221,7 +235,7 @@ def mix_with_music(
         assert music.preset is not None
         bed = preset_bed(music.preset, rate)
     bed_gain = db_gain(integrated_lufs(bed, rate, ffmpeg), music.level_lufs)  # before looping
-    bed = fit_length(bed, total)
+    bed = fit_length(bed, total, crossfade=0 if music_file is None else round(LOOP_XFADE_S * rate))
     voice_gain = db_gain(integrated_lufs(voice, rate, ffmpeg), TARGET_LUFS) if words else 1.0
     envelope = duck_gain(speech_spans(words), total, rate, music.duck_db)
     envelope *= fades(total, rate, music.fade_in_s, music.fade_out_s)

@@ -22,7 +22,7 @@ from estudio.brand.ingest import (
     store_assets,
 )
 from estudio.brand.model import BrandKit, CaptionStyle, Logo
-from estudio.brand.music import duck_gain, fades, preset_bed, speech_spans
+from estudio.brand.music import duck_gain, fades, fit_length, preset_bed, speech_spans
 from estudio.brand.stage_parts import add_cards
 from estudio.errors import InvalidBrandAsset
 from estudio.models import Chapter, Deck, Plan, Scene, ScenePlan, Speech
@@ -303,3 +303,18 @@ def test_cards_open_and_close_the_plan_and_shift_the_slides() -> None:
     assert out.duration_s == 19.5
     assert [(c.title, c.start_s) for c in out.chapters] == [("NR-10 Básico", 0.0), ("Um", 5.5)]
     assert add_cards(plan, None, deck, {}) == plan
+
+
+def test_an_uploaded_track_loops_with_a_cross_fade_and_trims() -> None:
+    # Given a 1 s tone at 1 kHz sampling (an uploaded track that ends mid-cycle)
+    rate = 1000
+    track = np.sin(2 * np.pi * 7.3 * np.arange(rate) / rate).astype(np.float32)
+    # When looped to 3.5 s with a 50-sample cross-fade, and trimmed to 0.5 s
+    looped = fit_length(track, 3500, crossfade=50)
+    assert len(looped) == 3500 and len(fit_length(track, 500)) == 500
+    # Then no joint jumps: every step stays within the tone's own largest step (plus the fade)
+    biggest = float(np.max(np.abs(np.diff(track))))
+    assert float(np.max(np.abs(np.diff(looped[60:])))) <= 2 * biggest
+    # And the bed's level holds across the joints (equal-power fade: no dip to silence)
+    window = np.sqrt(np.convolve(looped[100:] ** 2, np.ones(200) / 200, mode="valid"))
+    assert window.min() > 0.5 * window.max()
