@@ -365,9 +365,6 @@ def create_render(
     """
     project = owned(services.items, PROJECT_KIND, project_id, tenant)
     options = RenderOptions.model_validate(body.model_dump())
-    from estudio.brand.tenant import render_kit  # the project's kit, else the tenant's
-
-    options = options.model_copy(update={"brand": render_kit(services.items, tenant, project.data)})
     record_id: str | None = None
     job_id = "rnd_" + secrets.token_hex(10)
     if idempotency_key is not None:
@@ -394,6 +391,9 @@ def create_render(
         if record_id:
             services.items.delete(IDEMPOTENCY_KIND, record_id)
         raise Conflict("the project has no deck yet: upload one first")
+    from estudio.brand.tenant import render_kit  # the project's kit, else the tenant's
+
+    options = options.model_copy(update={"brand": render_kit(services.items, tenant, project.data)})
     try:
         job = start_job(
             services,
