@@ -157,6 +157,9 @@ def main() -> int:
             )
         for r in rows:
             print(f"  stage seconds ({r['slides']} slides): {r['stages']}")
+        from estudio.brand.bench import bench_brand, line
+
+        print(line(bench_brand(60, work)))
         from estudio.bench_api import bench_loaded_api, describe
 
         print(describe(bench_loaded_api()))

@@ -125,6 +125,12 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
     quiz = _read_quiz(args.quiz, options)
     bars = ProgressBars(enabled=not args.json and sys.stderr.isatty())
     ctx = local_context(settings, on_progress=bars)
+    if args.brand:  # validated, its assets stored by content hash, then carried in the options
+        from estudio.brand.ingest import ingest_brand_file
+        from estudio.media.ffmpeg import ffmpeg_exe
+
+        kit = ingest_brand_file(Path(args.brand), ctx.blobs, ffmpeg_exe(settings.ffmpeg))
+        options = options.model_copy(update={"brand": kit})
     if len(languages) > 1 and ctx.writers.llm is None:
         from estudio.errors import WriterUnavailable
 
@@ -206,6 +212,7 @@ def _render_one(
         "encoder": manifest["encoder"],
         "wall_s": round(time.perf_counter() - started, 2),
         "stage_seconds": manifest["stage_seconds"],
+        **({"loudness": manifest["loudness"]} if manifest.get("loudness") else {}),
     }
 
 
@@ -395,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--languages",
         help="render in several languages, e.g. pt-BR,en: the first into --out, each further "
         "one into OUT/<lang>/, its scripts translated by the LLM writer",
+    )
+    render.add_argument(
+        "--brand", help="brand kit JSON: logo, intro/outro cards, colours, font, music, template"
     )
     render.add_argument(
         "--glossary", help="pronunciation glossary, TSV: term<TAB>spoken[<TAB>ipa] per line"

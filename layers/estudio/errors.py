@@ -86,6 +86,12 @@ class InvalidQuiz(InputError):
     code = "invalid_quiz"
 
 
+class InvalidBrandAsset(InputError):
+    """A brand file, or one of its assets (logo, font, music), that is malformed or unusable."""
+
+    code = "invalid_brand_asset"
+
+
 class InvalidWebhookUrl(InputError):
     """A webhook URL that is malformed or points inside the network (SSRF guard)."""
 

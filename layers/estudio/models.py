@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from estudio.brand.model import BrandKit
+
 JobId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{6,64}$")]
 VoiceId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 # A built-in presenter ("ana"), or "photo:<path>" for the experimental talking photo (local only).
@@ -62,6 +64,8 @@ class RenderOptions(Frozen):
     packages: tuple[PackageKind, ...] = ()
     # The share of the video a learner must actually watch for a SCORM package to report completed.
     completion_percent: int = Field(default=90, ge=1, le=100)
+    # Logo, intro/outro cards, caption style, music, template (asset blob keys): estudio.brand.
+    brand: BrandKit | None = None
 
     @field_validator("packages")
     @classmethod
@@ -198,6 +202,21 @@ class Chapter(Frozen):
     start_s: float
 
 
+class CardPlan(Frozen):
+    """A generated intro or outro card (estudio.brand): a scene that is not a slide."""
+
+    kind: Literal["intro", "outro"]
+    title: str
+    start_s: float
+    duration_s: float
+    speech_offset_s: float = 0.0
+    speech_duration_s: float = 0.0
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.duration_s
+
+
 class Plan(Frozen):
     width: int
     height: int
@@ -208,9 +227,13 @@ class Plan(Frozen):
     sample_rate: int
     scenes: list[ScenePlan]
     chapters: list[Chapter] = []
+    intro: CardPlan | None = None
+    outro: CardPlan | None = None
 
     @property
     def duration_s(self) -> float:
+        if self.outro is not None:
+            return self.outro.end_s
         return self.scenes[-1].end_s if self.scenes else 0.0
 
 
@@ -234,6 +257,16 @@ class ManifestScene(Frozen):
     script_source: str
     warnings: list[str] = []
     rendered_on: str | None = None  # "gpu" / "cpu" (cloud queues, Lambda) / "local"
+    kind: Literal["slide", "intro", "outro"] = "slide"
+
+
+class Loudness(Frozen):
+    """The final mix as measured (EBU R128) after normalising."""
+
+    integrated_lufs: float
+    true_peak_dbtp: float
+    lra_lu: float
+    target_lufs: float
 
 
 class Manifest(BaseModel):
@@ -258,6 +291,7 @@ class Manifest(BaseModel):
     outputs: dict[str, str] = {}
     warnings: list[str] = []
     created_at: str
+    loudness: Loudness | None = None
 
 
 OUTPUT_FILES = ("video.mp4", "subtitles.vtt", "subtitles.srt", "thumbnail.jpg", "manifest.json")

@@ -31,8 +31,8 @@ def frames_ceil(seconds: float, fps: int) -> float:
 
 def frame_rate(options: RenderOptions) -> int:
     """One frame rate for the whole video (segments must match to concatenate)."""
-    if options.avatar:
-        return MOTION_FPS
+    if options.avatar or (options.brand is not None and options.brand.has_clip):
+        return MOTION_FPS  # a presenter moves; so does a brand intro/outro clip
     if options.subtitles == "burn" or options.transition == "fade":
         return CHANGING_STILL_FPS
     return STILL_FPS

@@ -12,6 +12,7 @@ from estudio.api.deps import ApiServices
 from estudio.api.guard import RequestGuard, docs_csp
 from estudio.api.login import LocalLogin
 from estudio.api.routers import (
+    brand,
     catalog,
     files,
     glossary,
@@ -90,7 +91,7 @@ def create_app(
         path_csp={"/docs": docs_csp(bytes(docs_page.body).decode())},
     )
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, projects, renders, catalog, glossary, webhook_routes, tenant):
+    for module in (health, projects, renders, catalog, glossary, webhook_routes, tenant, brand):
         api.include_router(module.router)
     if signer is not None:
         api.include_router(files.router)

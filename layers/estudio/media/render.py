@@ -42,11 +42,13 @@ def render_still_segment(
     fade_in_s: float = 0.0,
     fade_out_s: float = 0.0,
     timeout_s: float = 600,
+    fonts_dir: Path | None = None,
 ) -> None:
     """Encode ``image`` as a video-only MP4 of exactly ``round(duration_s*fps)`` frames.
 
     The image must already have the output size (even width and height). ``subtitles_ass``
-    times are relative to the start of this segment. Written to a temp name, then renamed.
+    times are relative to the start of this segment; ``fonts_dir`` holds a font file they name
+    (the brand kit's). Written to a temp name, then renamed.
     """
     if duration_s <= 0:
         raise RenderError(f"segment duration must be positive, got {duration_s}")
@@ -64,7 +66,10 @@ def render_still_segment(
             # A copy under a plain name keeps the filtergraph escaping trivial.
             ass = Path(tmp) / "subtitles.ass"
             shutil.copyfile(subtitles_ass, ass)
-            chain.append(f"subtitles=filename={escape_filter_value(str(ass))}")
+            option = f"subtitles=filename={escape_filter_value(str(ass))}"
+            if fonts_dir is not None:
+                option += f":fontsdir={escape_filter_value(str(fonts_dir))}"
+            chain.append(option)
         if fade_in_s > 0:
             chain.append(f"fade=t=in:st=0:d={min(fade_in_s, length):.3f}")
         if fade_out_s > 0:

@@ -237,6 +237,11 @@ def plan(ctx: StageContext, msg: PlanInput) -> PlanResult:
     deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
     _, encoder = _ffmpeg(ctx)
     timeline = make_plan(deck, _speeches(ctx, msg.job_id, deck), msg.options, encoder=encoder)
+    if msg.options.brand is not None:  # intro and outro cards around the slides
+        from estudio.brand.stage_parts import add_cards, speak_cards
+
+        spoken = speak_cards(ctx, msg.job_id, deck, msg.options)
+        timeline = add_cards(timeline, msg.options.brand, deck, spoken)
     _store(ctx, keys.plan(msg.job_id), timeline)
     ctx.progress(msg.job_id, "plan", 1, 1)
     return PlanResult(
@@ -268,7 +273,18 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
     ass = ""
     if msg.options.subtitles == "burn" and speech.words:
         ass = _scene_subtitles(speech, scene, timeline.width, timeline.height)
+    fonts = None
+    if ass and msg.options.brand is not None:  # the kit's caption style and font
+        from estudio.brand.stage_parts import branded_captions
+
+        ass, fonts = branded_captions(ctx, msg.options.brand, ass, timeline)
     image_bytes = ctx.blobs.get_bytes(keys.slide_image(msg.job_id, scene.slide_number))
+    if msg.options.brand is not None:  # template and logo drawn into the slide picture
+        from estudio.brand.stage_parts import branded_slide
+
+        deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
+        layout = msg.options.avatar_layout if msg.avatar else None
+        image_bytes = branded_slide(ctx, msg.options.brand, image_bytes, deck.aspect, layout)
     fade_in, fade_out = _fades(scene, len(timeline.scenes))
     reused = False
     with ctx.scratch("render") as tmp:
@@ -322,6 +338,7 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
                     encoder,
                     ffmpeg,
                     subtitles_ass=subtitles,
+                    fonts_dir=fonts,
                     fade_in_s=fade_in,
                     fade_out_s=fade_out,
                 )
@@ -375,10 +392,19 @@ def narrate(ctx: StageContext, msg: JobRef) -> NarrationResult:
                     keys.speech_audio(msg.job_id, scene.index), tmp / f"speech{scene.index:04d}.wav"
                 )
                 parts.append(AudioPart(path=wav, start_s=scene.start_s + scene.speech_offset_s))
+        kit = msg.options.brand
+        if kit is not None:
+            from estudio.brand.stage_parts import card_parts, finish_narration
+
+            cards = card_parts(ctx, msg.job_id, timeline, tmp, kit)
+            parts += [AudioPart(path=p, start_s=at) for p, at in cards]
         track = tmp / "narration.wav"
         build_audio_track(parts, timeline.duration_s, track, sample_rate=timeline.sample_rate)
         encoded = tmp / "narration.m4a"
-        encode_narration(track, encoded, ffmpeg, timeout_s=ctx.settings.limits.stage_timeout_s)
+        if kit is not None:  # music bed under the voice, loudness normalised and measured
+            finish_narration(ctx, msg.job_id, timeline, kit, track, encoded, ffmpeg, tmp)
+        else:
+            encode_narration(track, encoded, ffmpeg, timeout_s=ctx.settings.limits.stage_timeout_s)
         ctx.blobs.put_file(keys.narration(msg.job_id), encoded, "audio/mp4")
     if ctx.on_progress:  # runs beside the scene renders: a bar, but no share of the job's progress
         ctx.on_progress("narrate", 1, 1)
@@ -404,6 +430,14 @@ def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
             )
             if done % 10 == 0:
                 ctx.progress(msg.job_id, "assemble", done, len(timeline.scenes) + 2)
+        if msg.options.brand is not None and (timeline.intro or timeline.outro):
+            from estudio.brand.stage_parts import render_cards
+            from estudio.media.ffmpeg import scene_encoder
+
+            host = scene_encoder(timeline.encoder, _ffmpeg(ctx)[1])
+            cards = render_cards(ctx, timeline, msg.options.brand, ffmpeg, host, tmp)
+            segments = [*([cards["intro"]] if "intro" in cards else []), *segments]
+            segments += [cards["outro"]] if "outro" in cards else []
         narration = ctx.blobs.get_file(keys.narration(msg.job_id), tmp / "narration.m4a")
         video = tmp / "video.mp4"
         assemble_video(
@@ -449,7 +483,16 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
             "manifest.json",
         )
     }
-    ctx.blobs.put_bytes(outputs["subtitles.vtt"], to_vtt(cues).encode(), "text/vtt")
+    if timeline.intro or timeline.outro:  # the cards' spoken lines are captioned too
+        from estudio.brand.stage_parts import card_cues
+
+        cues = sorted([*cues, *card_cues(ctx, msg.job_id, timeline)], key=lambda c: c.start_s)
+    vtt = to_vtt(cues)
+    if msg.options.brand is not None and msg.options.brand.captions is not None:
+        from estudio.brand.captions import vtt_with_position
+
+        vtt = vtt_with_position(vtt, msg.options.brand.captions)
+    ctx.blobs.put_bytes(outputs["subtitles.vtt"], vtt.encode(), "text/vtt")
     ctx.blobs.put_bytes(outputs["subtitles.srt"], to_srt(cues).encode(), "application/x-subrip")
     with ctx.scratch("publish") as tmp:
         first = ctx.blobs.get_file(
@@ -486,12 +529,17 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
             )
             for scene, source, speech in zip(timeline.scenes, deck.scenes, speeches, strict=True)
         ],
+        loudness=_brand_loudness(ctx, msg.job_id, msg.options),
         chapters=timeline.chapters,
         stage_seconds=job.stage_seconds,
         outputs={name: name for name in outputs},
         warnings=deck.warnings,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+    if timeline.intro or timeline.outro:
+        from estudio.brand.stage_parts import card_scenes
+
+        manifest = card_scenes(ctx, msg.job_id, timeline, manifest)
     ctx.blobs.put_bytes(
         outputs["manifest.json"], manifest.model_dump_json(indent=2).encode(), "application/json"
     )
@@ -503,6 +551,14 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
     return PublishResult(
         manifest_key=outputs["manifest.json"], outputs=outputs, duration_s=timeline.duration_s
     )
+
+
+def _brand_loudness(ctx: StageContext, job_id: str, options: Any) -> Any:
+    if options.brand is None:
+        return None
+    from estudio.brand.stage_parts import recorded_loudness
+
+    return recorded_loudness(ctx, job_id)
 
 
 @stage("fail", FailureInput)

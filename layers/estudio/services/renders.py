@@ -151,6 +151,9 @@ def create_render(
         if record_id:
             services.items.delete(IDEMPOTENCY_KIND, record_id)
         raise Conflict("the project has no deck yet: upload one first")
+    from estudio.brand.tenant import render_kit  # the project's kit, else the tenant's
+
+    options = options.model_copy(update={"brand": render_kit(services.items, tenant, project.data)})
     try:
         job = start_job(
             services,
