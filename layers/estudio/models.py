@@ -19,6 +19,9 @@ PresetName = Literal["1080p", "720p", "vertical", "square"]
 SubtitleMode = Literal["sidecar", "burn", "none"]
 Transition = Literal["cut", "fade"]
 AvatarLayout = Literal["pip-right", "pip-left", "beside"]
+BuildsMode = Literal["on", "off"]
+# What a deck arrived as (detected by content); everything but pdf is parsed as a .pptx.
+SourceFormat = Literal["pptx", "pptm", "pptx-strict", "ppt", "odp", "pdf"]
 
 
 class Frozen(BaseModel):
@@ -49,6 +52,8 @@ class RenderOptions(Frozen):
     avatar_layout: AvatarLayout = "pip-right"
     transition: Transition = "cut"
     language: str | None = None  # None: detected from the deck
+    builds: BuildsMode = "on"  # click animations as timed build steps (docs/adr/0011)
+    silent_scene_s: float = Field(default=3.0, ge=0.5, le=60.0)  # a slide with nothing to say
 
     @property
     def size(self) -> Preset:
@@ -64,6 +69,16 @@ class PictureInfo(Frozen):
     problem: str | None = None  # "linked", "missing_blip", "too_large", ...
 
 
+class BuildStep(Frozen):
+    """What appears at one click of a slide's animation (docs/adr/0011). Step 0, what shows before
+    the first click, is implicit: the slide without every step's shapes and paragraphs."""
+
+    shapes: list[int] = []  # shape ids (p:cNvPr/@id) that appear whole at this click
+    paragraphs: list[tuple[int, int]] = []  # (shape id, paragraph index) that appear
+    text: str = ""  # the text that appears, in reading order
+    char_start: int = Field(default=0, ge=0)  # where its narration begins in ``Scene.script``
+
+
 class Scene(Frozen):
     """One visible slide."""
 
@@ -75,6 +90,7 @@ class Scene(Frozen):
     voice: VoiceId | None = None  # a per-scene voice chosen by the author (else the render's)
     pictures: list[PictureInfo] = []
     warnings: list[str] = []  # what will not render faithfully
+    steps: list[BuildStep] = []  # click builds, in order; empty: the slide shows complete
 
 
 class Deck(Frozen):
@@ -87,6 +103,8 @@ class Deck(Frozen):
     title: str | None = None
     scenes: list[Scene]
     warnings: list[str] = []
+    source_format: SourceFormat = "pptx"
+    fonts: list[str] = []  # font families the deck's text asks for
 
     @property
     def aspect(self) -> float:
@@ -142,6 +160,8 @@ class ScenePlan(Frozen):
     avatar: AvatarId | None = None
     # libx264 | h264_nvenc | auto (the rendering host picks: NVENC on a GPU host), docs/adr/0007
     encoder: str = "libx264"
+    # When each build step after the first appears, seconds from the scene's start (docs/adr/0011)
+    step_times_s: list[float] = []
 
     @property
     def end_s(self) -> float:
@@ -188,6 +208,7 @@ class ManifestScene(Frozen):
     voice: str
     script_source: str
     warnings: list[str] = []
+    step_times_s: list[float] = []  # build steps after the first, seconds from the scene's start
 
 
 class Manifest(BaseModel):
@@ -196,6 +217,7 @@ class Manifest(BaseModel):
     version: int = 1
     job_id: str
     source_name: str
+    source_format: str = "pptx"
     language: str
     duration_s: float
     width: int

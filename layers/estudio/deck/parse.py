@@ -29,6 +29,7 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.shapes.base import BaseShape
 from pptx.slide import Slide
 
+from estudio.deck.builds import apply_builds
 from estudio.deck.language import detect_language
 from estudio.deck.safety import inspect_package
 from estudio.errors import CorruptDeck, DeckError, DeckTooLarge, EmptyDeck
@@ -184,6 +185,7 @@ def _build_deck(prs: PresentationType, limits: Limits, source_name: str) -> Deck
             hidden.append(number)
             continue
         scene, used_fonts = _scene(slide, len(scenes), number, height, limits)
+        scene = apply_builds(scene, slide._element)
         scenes.append(scene)
         fonts |= used_fonts
     if not scenes:
@@ -207,6 +209,7 @@ def _build_deck(prs: PresentationType, limits: Limits, source_name: str) -> Deck
         title=_deck_title(prs, scenes),
         scenes=scenes,
         warnings=deck_warnings,
+        fonts=sorted(fonts | theme_fonts),
     )
 
 
