@@ -20,12 +20,19 @@ from estudio.deck.samples import (
 )
 
 NS_P = "http://schemas.openxmlformats.org/presentationml/2006/main"
+_BLANKLESS = etree.XMLParser(remove_blank_text=True)
+
+
+def _xml(text: str) -> etree._Element:
+    return etree.fromstring(text.replace("\n", " "), _BLANKLESS)
+
 
 # One "Appear" effect: visible at once when its click comes.
-_EFFECT = """<p:par xmlns:p="{ns}"><p:cTn id="{a}" fill="hold"><p:stCondLst><p:cond delay="indefinite"/>
-</p:stCondLst><p:childTnLst><p:par><p:cTn id="{b}" fill="hold"><p:stCondLst><p:cond delay="0"/>
-</p:stCondLst><p:childTnLst><p:par><p:cTn id="{c}" presetID="1" presetClass="entr" presetSubtype="0"
-fill="hold" grpId="0" nodeType="{node}"><p:stCondLst><p:cond delay="0"/></p:stCondLst><p:childTnLst>
+_EFFECT = """<p:par xmlns:p="{ns}"><p:cTn id="{a}" fill="hold"><p:stCondLst>
+<p:cond delay="indefinite"/></p:stCondLst><p:childTnLst><p:par><p:cTn id="{b}" fill="hold">
+<p:stCondLst><p:cond delay="0"/></p:stCondLst><p:childTnLst><p:par><p:cTn id="{c}" presetID="1"
+presetClass="entr" presetSubtype="0" fill="hold" grpId="0" nodeType="{node}"><p:stCondLst>
+<p:cond delay="0"/></p:stCondLst><p:childTnLst>
 <p:set><p:cBhvr><p:cTn id="{d}" dur="1" fill="hold"><p:stCondLst><p:cond delay="0"/></p:stCondLst>
 </p:cTn><p:tgtEl><p:spTgt spid="{spid}">{rng}</p:spTgt></p:tgtEl><p:attrNameLst>
 <p:attrName>style.visibility</p:attrName></p:attrNameLst></p:cBhvr><p:to><p:strVal val="visible"/>
@@ -48,7 +55,7 @@ def add_click_builds(
     sld = slide._element
     for old in sld.findall(f"{{{NS_P}}}timing"):
         sld.remove(old)
-    timing = etree.fromstring(_TIMING.format(ns=NS_P))
+    timing = _xml(_TIMING.format(ns=NS_P))
     seq = timing.find(f".//{{{NS_P}}}cTn[@nodeType='mainSeq']/{{{NS_P}}}childTnLst")
     builds = timing.find(f"{{{NS_P}}}bldLst")
     assert seq is not None and builds is not None
@@ -56,7 +63,7 @@ def add_click_builds(
     for spid, para in targets:
         rng = "" if para is None else f'<p:txEl><p:pRg st="{para}" end="{para}"/></p:txEl>'
         ids = dict(a=next_id, b=next_id + 1, c=next_id + 2, d=next_id + 3)
-        seq.append(etree.fromstring(_EFFECT.format(ns=NS_P, spid=spid, rng=rng, node=node, **ids)))
+        seq.append(_xml(_EFFECT.format(ns=NS_P, spid=spid, rng=rng, node=node, **ids)))
         next_id += 4
     for spid in dict.fromkeys(s for s, _ in targets):
         by_para = any(p is not None for s, p in targets if s == spid)
@@ -87,7 +94,8 @@ def make_builds_deck(path: Path) -> Path:
     _notes(
         timed,
         "Antes de tudo, três etapas. [click] Primeiro, desligue o circuito no quadro. "
-        "[click] Depois, bloqueie a chave com cadeado. [click] Por fim, teste a ausência de tensão.",
+        "[click] Depois, bloqueie a chave com cadeado. "
+        "[clique] Por fim, teste a ausência de tensão.",
     )
     body = timed.placeholders[1].shape_id
     add_click_builds(timed, [(body, 0), (body, 1), (body, 2)])

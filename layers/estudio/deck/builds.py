@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from estudio.models import BuildStep, Scene
+from estudio.models import BuildStep, Scene, Speech
 
 NS = {
     "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
     "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
 }
-P = "{%s}" % NS["p"]
-A = "{%s}" % NS["a"]
+P = "{" + NS["p"] + "}"
+A = "{" + NS["a"] + "}"
 MARKER = re.compile(r"[ \t]*\[\s*(?:click|clique)\s*\][ \t]*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…:;])\s+|\n+")
 _SPACE = re.compile(r"[^\S\n]+")
@@ -223,3 +223,31 @@ def apply_builds(scene: Scene, slide: etree._Element) -> Scene:
         "exit and emphasis effects are not played"
     )
     return scene.model_copy(update={"script": script, "steps": steps, "warnings": warnings})
+
+
+def step_times(
+    scene: Scene, speech: Speech, offset_s: float, duration_s: float, fps: int
+) -> list[float]:
+    """When each click step appears, seconds from the scene's start, on whole frames, rising by
+    at least one frame: at the first word of its narration (``char_start``), else in proportion
+    along the speech, else (a silent scene) evenly over the scene."""
+    if not scene.steps:
+        return []
+    count = len(scene.steps)
+    length = len(speech.written) or len(scene.script)
+    times: list[float] = []
+    for k, step in enumerate(scene.steps, start=1):
+        if speech.duration_s <= 0:
+            t = duration_s * k / (count + 1)
+        elif speech.words:
+            word = next((w for w in speech.words if w.char_start >= step.char_start), None)
+            t = offset_s + (word.start_s if word else speech.duration_s)
+        else:
+            t = offset_s + speech.duration_s * (step.char_start / length if length else 0.0)
+        times.append(t)
+    frame = 1 / fps
+    out: list[float] = []
+    for t in times:
+        at = max(round(t * fps) / fps, (out[-1] if out else 0.0) + frame)
+        out.append(round(min(at, max(frame, duration_s - frame)), 6))
+    return out

@@ -26,7 +26,9 @@ from estudio.slides.rasterize import find_soffice, run_tool, seed_profile, store
 
 PPTX_FILTER = "pptx:Impress MS PowerPoint 2007 XML"
 _SUFFIX = {"ppt": ".ppt", "odp": ".odp", "pptx-strict": ".pptx"}
-PRESENTATION_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+PRESENTATION_MAIN = (
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+)
 MACRO_MAIN = "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml"
 VBA_REL_SUFFIX = "/vbaProject"
 VBA_CONTENT_TYPE = "application/vnd.ms-office.vbaProject"
@@ -53,7 +55,12 @@ def to_pptx(
     if fmt not in _SUFFIX:
         raise ValueError(f"{fmt} decks are not converted to .pptx")
     return libreoffice_to_pptx(
-        src, _SUFFIX[fmt], work_dir, soffice=soffice, timeout_s=timeout_s, profile_cache=profile_cache
+        src,
+        _SUFFIX[fmt],
+        work_dir,
+        soffice=soffice,
+        timeout_s=timeout_s,
+        profile_cache=profile_cache,
     )
 
 

@@ -101,7 +101,7 @@ def is_pdf(path: Path) -> bool:
             head = fh.read(1024)
     except OSError:
         return False
-    return not head.startswith(ZIP_MAGICS + (CFB_MAGIC,)) and PDF_MAGIC in head
+    return not head.startswith((*ZIP_MAGICS, CFB_MAGIC)) and PDF_MAGIC in head
 
 
 __all__ = ["CONVERTED", "DeckFormat", "detect_format", "is_pdf"]

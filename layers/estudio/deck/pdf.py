@@ -32,7 +32,9 @@ _SIZE = re.compile(r"^Page size:\s+([\d.]+)\s+x\s+([\d.]+)", re.MULTILINE)
 _TITLE = re.compile(r"^Title:\s+(.+)$", re.MULTILINE)
 _SPACE = re.compile(r"[^\S\n]+")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
-_PAGE_NUMBER = re.compile(r"^\s*(\d{1,4}|\d{1,4}\s*/\s*\d{1,4}|página \d{1,4}|page \d{1,4})\s*$", re.I)
+_PAGE_NUMBER = re.compile(
+    r"^\s*(\d{1,4}|\d{1,4}\s*/\s*\d{1,4}|página \d{1,4}|page \d{1,4})\s*$", re.I
+)
 
 
 def _tool(name: str) -> str:
@@ -86,7 +88,9 @@ def parse_pdf(path: Path, limits: Limits, source_name: str | None = None) -> Dec
     count_match = _PAGES.search(info)
     pages = int(count_match.group(1)) if count_match else 0
     if pages > limits.max_slides:
-        raise DeckTooLarge(f"the PDF has {pages} pages; the limit is {limits.max_slides}", slides=pages)
+        raise DeckTooLarge(
+            f"the PDF has {pages} pages; the limit is {limits.max_slides}", slides=pages
+        )
     if pages == 0:
         raise EmptyDeck("nothing to narrate: the PDF has no pages", slides=0)
     size = _SIZE.search(info)

@@ -24,8 +24,8 @@ from estudio.deck.builds import NS, shape_elements
 from estudio.errors import RasterizeError
 from estudio.models import BuildStep
 
-P = "{%s}" % NS["p"]
-A = "{%s}" % NS["a"]
+P = "{" + NS["p"] + "}"
+A = "{" + NS["a"] + "}"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -110,7 +110,11 @@ _BEFORE_BULLET = frozenset(
 def _insert_ordered(p_pr: etree._Element, bullet: etree._Element) -> None:
     at = 0
     for i, child in enumerate(p_pr):
-        if child.tag in _BEFORE_BULLET or child.tag in (f"{A}buSzPts", f"{A}buFontTx", f"{A}buFont"):
+        if child.tag in _BEFORE_BULLET or child.tag in (
+            f"{A}buSzPts",
+            f"{A}buFontTx",
+            f"{A}buFont",
+        ):
             at = i + 1
     p_pr.insert(at, bullet)
 
