@@ -135,9 +135,50 @@ def bench_deck(slides: int, work: Path) -> dict[str, float | int | str]:
     }
 
 
+def bench_builds(slides: int, work: Path) -> dict[str, float | int]:
+    """The same deck rendered without and with click builds (every other slide: three click
+    steps), each from cold caches. Goal: with builds ≤ 1.3x without (docs/adr/0011)."""
+    from estudio.deck.build_samples import make_benchmark_builds_deck
+    from estudio.deck.samples import make_benchmark_deck
+    from estudio.local import local_context
+    from estudio.models import RenderOptions
+    from estudio.pipeline import keys
+    from estudio.pipeline.runner import run_job
+
+    def render(deck: Path, name: str) -> float:
+        ctx = local_context(Settings(data=work / f"data-{name}"))
+        options = RenderOptions()
+        ctx.blobs.put_file(keys.deck(name), deck)
+        ctx.jobs.create(name, "local", keys.deck(name), deck.name, options)
+        started = time.perf_counter()
+        payload = {"job_id": name, "deck_key": keys.deck(name), "options": options.model_dump()}
+        run_job(ctx, payload)
+        return time.perf_counter() - started
+
+    plain = render(make_benchmark_deck(work / f"plain-{slides}.pptx", slides), f"plain-{slides}")
+    built = make_benchmark_builds_deck(work / f"builds-{slides}.pptx", slides)
+    with_builds = render(built, f"builds-{slides}")
+    return {
+        "slides": slides,
+        "without_s": round(plain, 2),
+        "with_s": round(with_builds, 2),
+        "ratio": round(with_builds / plain, 3),
+    }
+
+
+def _print_builds(r: dict[str, float | int]) -> None:
+    print(
+        f"builds: {r['slides']} slides, half with 3 click steps: {r['with_s']} s vs "
+        f"{r['without_s']} s without builds = {r['ratio']}x (goal <= 1.3x)"
+    )
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="estudio-bench-"))
     try:
+        if sys.argv[1:] == ["builds"]:  # python -m estudio.bench builds: only that line
+            _print_builds(bench_builds(60, work))
+            return 0
         rows = [bench_deck(10, work), bench_deck(60, work)]
         print(
             f"{'slides':>6} {'video s':>8} {'render s':>9} {'render/video':>12} {'bare s':>7} "
@@ -156,6 +197,7 @@ def main() -> int:
             )
         for r in rows:
             print(f"  stage seconds ({r['slides']} slides): {r['stages']}")
+        _print_builds(bench_builds(60, work))
         try:
             from estudio.avatar.bench import bench_avatar
         except ImportError:
