@@ -117,3 +117,36 @@ def make_benchmark_builds_deck(path: Path, slides: int, every: int = 2) -> Path:
             body = slide.placeholders[1].shape_id
             add_click_builds(slide, [(body, 0), (body, 1), (body, 2)])
     return _save(prs, path)
+
+
+# Transitional namespaces and relationship types and their ISO-Strict counterparts.
+STRICT_NAMESPACES = (
+    (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/presentationml/2006/main",
+        b"http://purl.oclc.org/ooxml/presentationml/main",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/drawingml/2006/main",
+        b"http://purl.oclc.org/ooxml/drawingml/main",
+    ),
+)
+
+
+def make_strict_deck(src: Path, dest: Path) -> Path:
+    """``src`` rewritten in the ISO-Strict namespaces (what "Strict Open XML" saves), which
+    python-pptx cannot read and LibreOffice can."""
+    import zipfile
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.endswith((".xml", ".rels")):
+                for old, new in STRICT_NAMESPACES:
+                    data = data.replace(old, new)
+            zout.writestr(info, data)
+    return dest

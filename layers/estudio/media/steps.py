@@ -56,10 +56,12 @@ def render_steps_segment(
         inputs: list[str] = []
         graph: list[str] = []
         for i, (image, n) in enumerate(held):
-            inputs += ["-loop", "1", "-framerate", str(fps), "-i", str(image)]
-            graph.append(f"[{i}:v]trim=end_frame={n},setpts=PTS-STARTPTS,format=yuv420p[v{i}]")
+            # Each picture is read once and repeated n times: exact frame counts (a one-frame
+            # step too), then the frames are re-timed one after the other at ``fps``.
+            inputs += ["-i", str(image)]
+            graph.append(f"[{i}:v]loop=loop={n - 1}:size=1:start=0,format=yuv420p[v{i}]")
         chain = ["".join(f"[v{i}]" for i in range(len(held))) + f"concat=n={len(held)}:v=1:a=0"]
-        chain.append(f"fps={fps}")
+        chain.append(f"setpts=N/({fps}*TB)")
         if subtitles_ass is not None:
             if not subtitles_ass.is_file():
                 raise RenderError(f"subtitles file not found: {subtitles_ass.name}")
