@@ -101,3 +101,21 @@ def test_steps_follow_the_narration_markers(
     assert times == sorted(times) and times[0] > 0 and times[-1] < length
     # Each step comes as its sentence is read: the three are spread over the speech.
     assert times[1] - times[0] > 1.0 and times[2] - times[1] > 1.0
+
+
+@pytest.mark.parametrize("fmt", ["ppt", "odp", "pdf"])
+def test_the_example_saved_as_another_format_renders_with_the_same_scenes(
+    tmp_path: Path, fmt: str
+) -> None:
+    from estudio.deck.parse import parse_deck
+    from estudio.settings import Limits
+    from tests.integration.deck.test_inputs import EXAMPLE, libreoffice_convert
+
+    twin = libreoffice_convert(EXAMPLE, fmt, tmp_path / "convert")
+    summary = _render(twin, tmp_path / "out", tmp_path / "data")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+
+    assert summary["scenes"] == len(parse_deck(EXAMPLE, Limits()).scenes)
+    assert manifest["source_format"] == fmt and summary["source_format"] == fmt
+    assert all(s["end_s"] > s["start_s"] for s in manifest["scenes"])
+    assert (tmp_path / "out" / "video.mp4").stat().st_size > 0
