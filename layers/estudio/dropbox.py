@@ -26,6 +26,9 @@ from estudio.models import RenderOptions
 from estudio.observability import logger
 from estudio.webhooks.delivery import find_items
 
+# What a drop folder picks up (the content decides the format; docs/adr/0011).
+DECK_SUFFIXES = frozenset({".pptx", ".pptm", ".ppt", ".odp", ".pdf"})
+
 DROP_KIND = "dropfile"
 OUTGOING = "outgoing"
 
@@ -72,7 +75,8 @@ class DropFolder:
         for tenant_dir in sorted(self.root.iterdir()):
             if not tenant_dir.is_dir() or not TENANT_PATTERN.fullmatch(tenant_dir.name):
                 continue
-            for path in sorted(tenant_dir.rglob("*.pptx")):
+            decks = (p for p in tenant_dir.rglob("*") if p.suffix.lower() in DECK_SUFFIXES)
+            for path in sorted(decks):
                 relative = path.relative_to(tenant_dir)
                 hidden = any(part.startswith((".", "~$")) for part in relative.parts)
                 if OUTGOING in relative.parts[:-1] or hidden or not path.is_file():

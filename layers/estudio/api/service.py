@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -107,11 +108,17 @@ def delete_project(services: ApiServices, tenant: str, project_id: str) -> None:
 
 # --- decks ---------------------------------------------------------------------------------------
 def _parse(path: Path, services: ApiServices, source_name: str) -> Deck:
+    """Any deck format, told by content (.pptx, .pptm, .ppt, .odp, Strict, .pdf)."""
     try:
-        from estudio.deck.parse import parse_deck
+        from estudio.deck.inputs import read_deck
     except ImportError as error:
         raise ToolMissing("the deck parser is not installed") from error
-    return parse_deck(path, services.settings.limits, source_name=source_name)
+    settings = services.settings
+    with tempfile.TemporaryDirectory(prefix="estudio-ingest-") as tmp:
+        deck, _ = read_deck(
+            path, settings.limits, Path(tmp), source_name=source_name, soffice=settings.soffice
+        )
+    return deck
 
 
 def ingest_deck(
