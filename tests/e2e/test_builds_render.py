@@ -119,3 +119,16 @@ def test_the_example_saved_as_another_format_renders_with_the_same_scenes(
     assert manifest["source_format"] == fmt and summary["source_format"] == fmt
     assert all(s["end_s"] > s["start_s"] for s in manifest["scenes"])
     assert (tmp_path / "out" / "video.mp4").stat().st_size > 0
+
+
+def test_an_out_of_range_silent_duration_is_an_input_error(tmp_path: Path) -> None:
+    deck = make_builds_deck(tmp_path / "d.pptx")
+    argv = [sys.executable, "-m", "estudio.cli", "render", str(deck), "--out", str(tmp_path / "o")]
+    result = subprocess.run(
+        [*argv, "--silent-seconds", "0", "--json", "--data", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["error"]["code"] == "invalid_options"

@@ -190,3 +190,22 @@ def test_given_a_slide_number_field_when_copied_then_the_copy_keeps_the_original
     out = etree.fromstring(step_slide(xml, [BuildStep(shapes=[99])], 0, 12))
     assert out.find(".//a:fld", NS) is None
     assert out.find(".//a:r/a:t", NS).text == "12"
+
+
+def test_given_builds_off_or_a_silent_slide_when_planned_then_steps_follow_the_options(
+    builds_deck: Path,
+) -> None:
+    from estudio.models import RenderOptions
+    from estudio.plan import make_plan
+
+    deck = parse_deck(builds_deck, LIMITS)
+    quiet = [
+        Speech(voice="x", language="pt-BR", written="", spoken="", duration_s=0, sample_rate=0)
+        for _ in deck.scenes
+    ]
+    plan = make_plan(deck, quiet, RenderOptions(silent_scene_s=2.0))
+    assert plan.scenes[0].duration_s == 2.0  # no steps: the configured minimum
+    assert plan.scenes[1].duration_s == 6.0  # 3 steps + the first, 1.5 s each at least
+    assert plan.scenes[1].step_times_s == [1.5, 3.0, 4.5]
+    off = make_plan(without_builds(deck), quiet, RenderOptions())
+    assert all(not s.step_times_s for s in off.scenes)
