@@ -2,7 +2,7 @@
 Pillow fits each page on the output canvas without stretching (letterbox / pillarbox).
 
 Hidden slides are exported too (``ExportHiddenSlides``), so PDF page N is deck slide N and the
-caller picks slides by their 1-based number in the deck.
+caller picks slides by their 1-based number in the deck. A PDF input is rasterized as it is.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 
 from PIL import Image
 
+from estudio.deck.formats import is_pdf
 from estudio.errors import RasterizeError, StageTimeout, ToolMissing
 from estudio.observability import logger
 from estudio.sandbox import bounded
@@ -306,13 +307,16 @@ def rasterize_deck(
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="estudio-raster-") as tmp:
         work = Path(tmp)
-        pdf = deck_to_pdf(
-            deck_path,
-            work,
-            soffice=soffice,
-            timeout_s=_remaining(deadline, "PDF export", timeout_s),
-            profile_cache=profile_cache,
-        )
+        if is_pdf(deck_path):  # a PDF handout: its pages are the slides (docs/adr/0011)
+            pdf = deck_path
+        else:
+            pdf = deck_to_pdf(
+                deck_path,
+                work,
+                soffice=soffice,
+                timeout_s=_remaining(deadline, "PDF export", timeout_s),
+                profile_cache=profile_cache,
+            )
         pdf_done = time.monotonic()
         sizes = _page_sizes(pdf, _remaining(deadline, "pdfinfo", timeout_s))
         pages = len(sizes)
