@@ -75,12 +75,13 @@ STAGES: tuple[StageSpec, ...] = (
         "ParseFunctionArn",
         FunctionSpec(
             "parse",
-            "Open the deck: one scene per visible slide",
-            memory_mb=1024,
-            timeout=Duration.minutes(2),
-            ephemeral_mb=1024,
+            "Open the deck (converting .ppt, .odp, Strict; reading PDF): one scene per slide",
+            memory_mb=3008,
+            timeout=Duration.minutes(10),
+            ephemeral_mb=2048,
         ),
         "parse",
+        image=True,  # LibreOffice and poppler convert and read non-pptx inputs (docs/adr/0011)
     ),
     StageSpec(
         "RasterizeFunctionArn",
@@ -208,19 +209,22 @@ class PipelineStack(Stack):
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         environment = stage_environment(data, events_queue.queue_url, config.record_days)
         factory = FunctionFactory(self, "Functions", config, environment)
-        office_code = lambda_.DockerImageCode.from_image_asset(
-            str(config.project_root),
-            file=DOCKERFILE,
-            target=OFFICE_TARGET,
-            exclude=BUILD_CONTEXT_EXCLUDE,
-            cmd=["functions.rasterize.handler.handler"],
-        )
+
+        def office_code(stage_name: str) -> lambda_.DockerImageCode:
+            """The LibreOffice image (one build), started at this stage's handler."""
+            return lambda_.DockerImageCode.from_image_asset(
+                str(config.project_root),
+                file=DOCKERFILE,
+                target=OFFICE_TARGET,
+                exclude=BUILD_CONTEXT_EXCLUDE,
+                cmd=[f"functions.{stage_name}.handler.handler"],
+            )
 
         self.stage_functions: dict[str, lambda_.Function] = {}
         for stage in STAGES:
             id_ = stage.spec.name.title().replace("_", "")
             fn = (
-                factory.image_function(self, id_, stage.spec, office_code)
+                factory.image_function(self, id_, stage.spec, office_code(stage.spec.name))
                 if stage.image
                 else factory.function(self, id_, stage.spec)
             )

@@ -10,6 +10,7 @@ second of avatar rendering at 1080p and the ratio to real time. And the API's la
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -136,9 +137,65 @@ def bench_deck(slides: int, work: Path) -> dict[str, float | int | str]:
     }
 
 
+def bench_builds(slides: int, work: Path) -> dict[str, float | int]:
+    """The same deck rendered without and with click builds (every other slide: three click
+    steps), each from cold caches. Goal: with builds ≤ 1.3x without (docs/adr/0011)."""
+    from estudio.deck.build_samples import make_benchmark_builds_deck
+    from estudio.deck.samples import make_benchmark_deck
+    from estudio.local import local_context
+    from estudio.models import RenderOptions
+    from estudio.pipeline import keys
+    from estudio.pipeline.runner import run_job
+
+    def cpu_s() -> float:
+        me, kids = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    cpu: dict[str, float] = {}
+
+    def render(deck: Path, name: str) -> float:
+        ctx = local_context(Settings(data=work / f"data-{name}"))
+        cpu_before = cpu_s()
+        options = RenderOptions()
+        ctx.blobs.put_file(keys.deck(name), deck)
+        ctx.jobs.create(name, "local", keys.deck(name), deck.name, options)
+        started = time.perf_counter()
+        payload = {"job_id": name, "deck_key": keys.deck(name), "options": options.model_dump()}
+        run_job(ctx, payload)
+        cpu[name] = cpu_s() - cpu_before  # CPU seconds: steadier than wall time on a busy host
+        return time.perf_counter() - started
+
+    plain = render(make_benchmark_deck(work / f"plain-{slides}.pptx", slides), f"plain-{slides}")
+    built = make_benchmark_builds_deck(work / f"builds-{slides}.pptx", slides)
+    with_builds = render(built, f"builds-{slides}")
+    return {
+        "slides": slides,
+        "without_s": round(plain, 2),
+        "with_s": round(with_builds, 2),
+        "ratio": round(with_builds / plain, 3),
+        "without_cpu_s": round(cpu[f"plain-{slides}"], 1),
+        "with_cpu_s": round(cpu[f"builds-{slides}"], 1),
+        "cpu_ratio": round(cpu[f"builds-{slides}"] / cpu[f"plain-{slides}"], 3),
+    }
+
+
+def _print_builds(r: dict[str, float | int]) -> None:
+    print(
+        f"builds: {r['slides']} slides, half with 3 click steps: {r['with_s']} s vs "
+        f"{r['without_s']} s without builds = {r['ratio']}x (goal <= 1.3x); CPU "
+        f"{r['with_cpu_s']} s vs {r['without_cpu_s']} s = {r['cpu_ratio']}x"
+    )
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="estudio-bench-"))
     try:
+        if sys.argv[1:] == ["builds"]:  # python -m estudio.bench builds: only that line
+            _print_builds(bench_builds(60, work))
+            return 0
         rows = [bench_deck(10, work), bench_deck(60, work)]
         print(
             f"{'slides':>6} {'video s':>8} {'render s':>9} {'render/video':>12} {'bare s':>7} "
@@ -157,6 +214,7 @@ def main() -> int:
             )
         for r in rows:
             print(f"  stage seconds ({r['slides']} slides): {r['stages']}")
+        _print_builds(bench_builds(60, work))
         from estudio.brand.bench import bench_brand, line
 
         print(line(bench_brand(60, work)))

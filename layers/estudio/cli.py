@@ -107,6 +107,8 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
     if not 1 <= args.completion_percent <= 100:
         raise InvalidOptions(f"--completion-percent must be 1-100, not {args.completion_percent}")
     languages = _languages(args.languages)
+    if not 0.5 <= args.silent_seconds <= 60:
+        raise InvalidOptions("--silent-seconds must be between 0.5 and 60")
     options = RenderOptions(
         voice=args.voice,
         preset=args.preset,
@@ -119,6 +121,8 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         translate=bool(languages),
         packages=_packages(args.package),
         completion_percent=args.completion_percent,
+        builds=args.builds,
+        silent_scene_s=args.silent_seconds,
     )
     _check_avatar(options.avatar)
     glossary = _read_glossary(args.glossary)
@@ -213,7 +217,23 @@ def _render_one(
         "wall_s": round(time.perf_counter() - started, 2),
         "stage_seconds": manifest["stage_seconds"],
         **({"loudness": manifest["loudness"]} if manifest.get("loudness") else {}),
+        "source_format": manifest.get("source_format", "pptx"),
+        "build_steps": sum(len(s.get("step_times_s", [])) for s in manifest["scenes"]),
+        "warnings": _actionable_warnings(manifest),
     }
+
+
+# Scene warnings a user can act on, shown in the summary (all of them are in the manifest).
+ACTIONABLE = ("media:", "empty:", "fonts:")
+
+
+def _actionable_warnings(manifest: dict[str, Any]) -> list[str]:
+    out = [str(w) for w in manifest.get("warnings", [])]
+    for scene in manifest["scenes"]:
+        for warning in scene.get("warnings", []):
+            if str(warning).startswith(ACTIONABLE):
+                out.append(f"slide {scene['slide_number']}: {warning}")
+    return out
 
 
 def output_names(options: RenderOptions) -> tuple[str, ...]:
@@ -380,8 +400,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    render = sub.add_parser("render", parents=[common], help="render a .pptx into a narrated video")
-    render.add_argument("deck", help="the .pptx file")
+    render = sub.add_parser(
+        "render", parents=[common], help="render a deck (.pptx, .ppt, .odp, .pdf) into a video"
+    )
+    render.add_argument("deck", help="the deck: .pptx, .pptm, .ppt, .odp or .pdf (told by content)")
     render.add_argument(
         "--out", required=True, help="folder for video.mp4, captions, thumbnail, manifest"
     )
@@ -405,6 +427,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument(
         "--brand", help="brand kit JSON: logo, intro/outro cards, colours, font, music, template"
+    )
+    render.add_argument(
+        "--builds",
+        choices=["on", "off"],
+        default="on",
+        help="click animations as timed build steps (on) or every slide fully built (off)",
+    )
+    render.add_argument(
+        "--silent-seconds",
+        type=float,
+        default=3.0,
+        help="how long a slide with nothing to narrate is shown (0.5-60 s)",
     )
     render.add_argument(
         "--glossary", help="pronunciation glossary, TSV: term<TAB>spoken[<TAB>ipa] per line"
@@ -515,6 +549,15 @@ def _print_render_summary(result: dict[str, Any]) -> None:
         print(f"  {name:<15} {path}")
     for language, folder in result.get("languages", {}).items():
         print(f"  {language:<15} {folder}")
+    if result.get("source_format", "pptx") != "pptx":
+        print(f"Read from a {result['source_format']} file")
+    if result.get("build_steps"):
+        print(f"Build steps: {result['build_steps']} slide changes timed to the narration")
+    warnings = result.get("warnings", [])
+    for warning in warnings[:20]:
+        print(f"  warning: {warning}")
+    if len(warnings) > 20:
+        print(f"  … {len(warnings) - 20} more warnings in manifest.json")
 
 
 if __name__ == "__main__":

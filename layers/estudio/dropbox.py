@@ -42,6 +42,9 @@ from estudio.services.context import ApiServices
 from estudio.services.renders import start_job
 from estudio.webhooks.delivery import find_items
 
+# What a drop folder picks up (the content decides the format; docs/adr/0011).
+DECK_SUFFIXES = frozenset({".pptx", ".pptm", ".ppt", ".odp", ".pdf"})
+
 DROP_KIND = "dropfile"
 OUTGOING = "outgoing"
 ERROR_FILE = "error.json"
@@ -144,7 +147,8 @@ class DropFolder:
             for folder, dirs, names in os.walk(entry.path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if d != OUTGOING and not d.startswith("."))
                 for name in sorted(names):
-                    if name.lower().endswith(".pptx") and not name.startswith((".", "~$")):
+                    suffix = Path(name).suffix.lower()
+                    if suffix in DECK_SUFFIXES and not name.startswith((".", "~$")):
                         found.append(Path(folder) / name)
         return found
 

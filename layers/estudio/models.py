@@ -30,6 +30,9 @@ ScriptSource = Literal[
     "notes", "slide_text", "none", "edited", "text", "writer:rules", "writer:openai",
     "writer:bedrock",
 ]  # fmt: skip
+BuildsMode = Literal["on", "off"]
+# What a deck arrived as (detected by content); everything but pdf is parsed as a .pptx.
+SourceFormat = Literal["pptx", "pptm", "pptx-strict", "ppt", "odp", "pdf"]
 
 
 class Frozen(BaseModel):
@@ -77,6 +80,8 @@ class RenderOptions(Frozen):
     script: ScriptMode = "auto"
     # Translate the scripts from the deck's language into ``language`` (an LLM writer is needed).
     translate: bool = False
+    builds: BuildsMode = "on"  # click animations as timed build steps (docs/adr/0011)
+    silent_scene_s: float = Field(default=3.0, ge=0.5, le=60.0)  # a slide with nothing to say
 
     @property
     def size(self) -> Preset:
@@ -110,6 +115,16 @@ class SlideContent(Frozen):
     pictures: int = 0
 
 
+class BuildStep(Frozen):
+    """What appears at one click of a slide's animation (docs/adr/0011). Step 0, what shows before
+    the first click, is implicit: the slide without every step's shapes and paragraphs."""
+
+    shapes: list[int] = []  # shape ids (p:cNvPr/@id) that appear whole at this click
+    paragraphs: list[tuple[int, int]] = []  # (shape id, paragraph index) that appear
+    text: str = ""  # the text that appears, in reading order
+    char_start: int = Field(default=0, ge=0)  # where its narration begins in ``Scene.script``
+
+
 class Scene(Frozen):
     """One visible slide."""
 
@@ -122,6 +137,7 @@ class Scene(Frozen):
     pictures: list[PictureInfo] = []
     warnings: list[str] = []  # what will not render faithfully
     content: SlideContent = SlideContent()
+    steps: list[BuildStep] = []  # click builds, in order; empty: the slide shows complete
 
 
 class Deck(Frozen):
@@ -134,6 +150,8 @@ class Deck(Frozen):
     title: str | None = None
     scenes: list[Scene]
     warnings: list[str] = []
+    source_format: SourceFormat = "pptx"
+    fonts: list[str] = []  # font families the deck's text asks for
 
     @property
     def aspect(self) -> float:
@@ -191,6 +209,8 @@ class ScenePlan(Frozen):
     avatar: AvatarId | None = None
     # libx264 | h264_nvenc | auto (the rendering host picks: NVENC on a GPU host), docs/adr/0007
     encoder: str = "libx264"
+    # When each build step after the first appears, seconds from the scene's start (docs/adr/0011)
+    step_times_s: list[float] = []
 
     @property
     def end_s(self) -> float:
@@ -258,6 +278,7 @@ class ManifestScene(Frozen):
     warnings: list[str] = []
     rendered_on: str | None = None  # "gpu" / "cpu" (cloud queues, Lambda) / "local"
     kind: Literal["slide", "intro", "outro"] = "slide"
+    step_times_s: list[float] = []  # build steps after the first, seconds from the scene's start
 
 
 class Loudness(Frozen):
@@ -275,6 +296,7 @@ class Manifest(BaseModel):
     version: int = 1
     job_id: str
     source_name: str
+    source_format: str = "pptx"
     language: str
     duration_s: float
     width: int

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import math
 
+from estudio.deck.builds import step_times
 from estudio.media.ffmpeg import HOST_ENCODER
 from estudio.models import Chapter, Deck, Plan, RenderOptions, ScenePlan, Speech
 
 LEAD_IN_S = 0.4  # picture before the voice starts
 LEAD_OUT_S = 0.8  # picture after the voice ends
-SILENT_SCENE_S = 3.0  # a slide with nothing to say still gets time to be seen
+SILENT_SCENE_S = 3.0  # a slide with nothing to say still gets time to be seen (the default)
+STEP_MIN_S = 1.5  # a silent slide's build steps each stay this long at least
 STILL_FPS = 2  # slides are still pictures: few frames cost little (docs/adr/0002)
 CHANGING_STILL_FPS = 5  # burned-in captions and fades change the picture within a slide
 MOTION_FPS = 25  # a presenter moves
@@ -58,7 +60,8 @@ def make_plan(
             duration = frames_ceil(LEAD_IN_S + speech.duration_s + LEAD_OUT_S, fps)
             offset = LEAD_IN_S
         else:
-            duration = frames_ceil(SILENT_SCENE_S, fps)
+            silent = max(options.silent_scene_s, STEP_MIN_S * (len(scene.steps) + 1))
+            duration = frames_ceil(silent if scene.steps else options.silent_scene_s, fps)
             offset = 0.0
         scenes.append(
             ScenePlan(
@@ -71,6 +74,7 @@ def make_plan(
                 transition=options.transition,
                 avatar=options.avatar,
                 encoder=presenter_encoder if options.avatar else encoder,
+                step_times_s=step_times(scene, speech, offset, duration, fps),
             )
         )
         title = (scene.title or "").strip()

@@ -13,7 +13,7 @@ from stacks.access import STAGE_ACCESS
 from tests.infrastructure.assembly import Assembly, synthesized
 
 PIPELINE_FUNCTIONS = {
-    "Open the deck: one scene per visible slide": "parse",
+    "Open the deck (converting .ppt, .odp, Strict; reading PDF): one scene per slide": "parse",
     "Slide images with LibreOffice and pdftoppm": "rasterize",
     "Narrate one scene": "speak",
     "Scene timing, transitions, chapters": "plan",

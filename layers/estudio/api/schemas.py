@@ -28,9 +28,8 @@ from estudio.webhooks.delivery import EventType
 T = TypeVar("T")
 
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Filename = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\\x00]+\.pptx$")
-]
+DECK_NAME = r"^[^/\\\x00]+\.(?i:pptx|pptm|ppt|odp|pdf)$"  # the content decides (docs/adr/0011)
+Filename = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=DECK_NAME)]
 Script = Annotated[str, StringConstraints(max_length=20_000)]
 ApiVoiceId = Annotated[
     str, StringConstraints(min_length=3, max_length=128, pattern=r"^[a-z0-9]+:[A-Za-z0-9._-]+$")

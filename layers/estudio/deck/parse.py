@@ -29,8 +29,10 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.shapes.base import BaseShape
 from pptx.slide import Slide
 
+from estudio.deck.builds import apply_builds
 from estudio.deck.language import detect_language
 from estudio.deck.safety import inspect_package
+from estudio.deck.unread import alt_texts, fallback_blocks, shape_hidden, smartart_blocks
 from estudio.errors import CorruptDeck, DeckError, DeckTooLarge, EmptyDeck
 from estudio.models import Deck, PictureInfo, Scene, SlideContent, TextBlock
 from estudio.observability import logger
@@ -187,6 +189,7 @@ def _build_deck(prs: PresentationType, limits: Limits, source_name: str) -> Deck
             hidden.append(number)
             continue
         scene, used_fonts = _scene(slide, len(scenes), number, height, limits)
+        scene = apply_builds(scene, slide._element)
         scenes.append(scene)
         fonts |= used_fonts
     if not scenes:
@@ -210,6 +213,7 @@ def _build_deck(prs: PresentationType, limits: Limits, source_name: str) -> Deck
         title=_deck_title(prs, scenes),
         scenes=scenes,
         warnings=deck_warnings,
+        fonts=sorted(fonts | theme_fonts),
     )
 
 
@@ -245,13 +249,14 @@ def _scene(
     for shape in slide.shapes:
         _visit(shape, slide, content, limits)
     _scan_slide_xml(slide, content)
+    _read_unlisted(slide, content)
 
     notes = _notes_text(slide)
     source: Literal["notes", "slide_text", "none"]
     if notes:
         script, source = notes, "notes"
     else:
-        script = _slide_text(content, slide_height)
+        script = _slide_text(content, slide_height) or ". ".join(alt_texts(slide))
         source = "slide_text" if script else "none"
     if len(script) > limits.max_script_chars:
         script = _truncate(script, limits.max_script_chars)
@@ -295,6 +300,18 @@ def _structured(content: _SlideContent, slide_height: int) -> SlideContent:
     return SlideContent(blocks=blocks, pictures=len(content.pictures))
 
 
+def _read_unlisted(slide: Slide, content: _SlideContent) -> None:
+    """SmartArt and markup-compatibility fallback text, which python-pptx does not list."""
+    for block in smartart_blocks(slide) + fallback_blocks(slide):
+        content.blocks.append(_Block(block.top, block.left, block.lines))
+        if block.source == "smartart":
+            content.warnings = [
+                w
+                for w in content.warnings
+                if not (w.startswith("smartart:") and "not narrated" in w)
+            ]
+
+
 def _dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -311,6 +328,8 @@ def _visit(shape: BaseShape, slide: Slide, content: _SlideContent, limits: Limit
     elm = shape._element
     tag = elm.tag
     name = shape.name or f"shape {shape.shape_id}"
+    if shape_hidden(elm):  # not shown, not read
+        return
     if tag == qn("p:grpSp"):
         children = list(shape.shapes)  # type: ignore[attr-defined]
         group = _SlideContent()

@@ -49,6 +49,10 @@ PRESENTATION_TYPE = re.compile(
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _POWERPOINT_DOCUMENT = "PowerPoint Document".encode("utf-16-le")
+# A legacy .ppt saved with a password: its CurrentUserAtom carries the encrypted header token
+# (0xF3D1C4DF after the atom's size, 0x14) and Office writes an "EncryptedSummary" stream.
+_PPT_ENCRYPTED_TOKEN = bytes.fromhex("14000000DFC4D1F3")
+_ENCRYPTED_SUMMARY = "EncryptedSummary".encode("utf-16-le")
 
 _XML_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
@@ -76,7 +80,7 @@ def inspect_package(path: Path, limits: Limits) -> None:
     with path.open("rb") as fh:
         head = fh.read(8)
     if head == CFB_MAGIC:
-        _classify_cfb(path)
+        classify_cfb(path)
     if not head.startswith(ZIP_MAGICS):
         raise NotAPptx("not a PowerPoint .pptx file (no zip signature)")
     try:
@@ -92,16 +96,32 @@ def inspect_package(path: Path, limits: Limits) -> None:
         raise CorruptDeck(f"unreadable zip container: {e}") from e
 
 
-def _classify_cfb(path: Path) -> None:
-    """An OLE compound file: password-protected OOXML, a legacy .ppt, or something else."""
-    names = {_ENCRYPTION_INFO: False, _ENCRYPTED_PACKAGE: False, _POWERPOINT_DOCUMENT: False}
+def cfb_kind(path: Path) -> str:
+    """An OLE compound file's kind: ``encrypted`` (password-protected OOXML), ``ppt`` (a legacy
+    PowerPoint file, whose own encryption is checked when it is converted) or ``other``."""
+    marks = (
+        _ENCRYPTION_INFO,
+        _ENCRYPTED_PACKAGE,
+        _PPT_ENCRYPTED_TOKEN,
+        _ENCRYPTED_SUMMARY,
+        _POWERPOINT_DOCUMENT,
+    )
+    found = dict.fromkeys(marks, False)
     for chunk in _chunks_with_overlap(path, overlap=64):
-        for name in names:
-            if not names[name] and name in chunk:
-                names[name] = True
-    if names[_ENCRYPTION_INFO] or names[_ENCRYPTED_PACKAGE]:
+        for mark in marks:
+            if not found[mark] and mark in chunk:
+                found[mark] = True
+    if any(found[m] for m in marks[:4]):
+        return "encrypted"
+    return "ppt" if found[_POWERPOINT_DOCUMENT] else "other"
+
+
+def classify_cfb(path: Path) -> None:
+    """An OLE compound file: password-protected OOXML, a legacy .ppt, or something else."""
+    kind = cfb_kind(path)
+    if kind == "encrypted":
         raise EncryptedDeck("the deck is password-protected; save it without a password")
-    if names[_POWERPOINT_DOCUMENT]:
+    if kind == "ppt":
         raise NotAPptx("legacy .ppt, save as .pptx")
     raise NotAPptx("an OLE compound file (legacy Office format), not a .pptx")
 

@@ -11,6 +11,11 @@ def deck(job_id: str) -> str:
     return f"jobs/{job_id}/input/deck.pptx"
 
 
+def converted_deck(job_id: str) -> str:
+    """The transitional .pptx made from a .ppt, .odp, Strict or .pptm input (docs/adr/0011)."""
+    return f"jobs/{job_id}/input/converted.pptx"
+
+
 def deck_model(job_id: str) -> str:
     return f"jobs/{job_id}/deck.json"
 
@@ -21,6 +26,16 @@ def glossary(job_id: str) -> str:
 
 def slide_image(job_id: str, slide_number: int) -> str:
     return f"jobs/{job_id}/slides/{slide_number:04d}.png"
+
+
+def step_image(job_id: str, slide_number: int, step: int) -> str:
+    """A slide after ``step`` clicks of its build (the last step is ``slide_image``)."""
+    return f"jobs/{job_id}/slides/{slide_number:04d}-step{step:02d}.png"
+
+
+def slides_report(job_id: str) -> str:
+    """What the rasterizer found (fonts missing where the slides were drawn)."""
+    return f"jobs/{job_id}/slides/report.json"
 
 
 def speech_audio(job_id: str, index: int) -> str:

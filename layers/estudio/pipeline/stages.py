@@ -98,13 +98,11 @@ def _speeches(ctx: StageContext, job_id: str, deck: Deck) -> list[Speech]:
 # --- stages --------------------------------------------------------------------------------------
 @stage("parse", JobInput)
 def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
-    from estudio.deck.parse import parse_deck
+    from estudio.pipeline.deck_stages import read_job_deck
 
     ctx.jobs.start_stage(msg.job_id, "parse")
     job = ctx.jobs.get(msg.job_id)
-    with ctx.scratch("parse") as tmp:
-        path = ctx.blobs.get_file(msg.deck_key, tmp / "deck.pptx")
-        deck = parse_deck(path, ctx.settings.limits, source_name=job.source_name)
+    deck = read_job_deck(ctx, msg, job.source_name)  # any input format (docs/adr/0011)
     deck = _apply_overrides(deck, msg)
     deck = _write_scripts(ctx, deck, msg)
     if msg.glossary:
@@ -158,27 +156,12 @@ def _write_scripts(ctx: StageContext, deck: Deck, msg: JobInput) -> Deck:
 
 @stage("rasterize", JobRef)
 def rasterize(ctx: StageContext, msg: JobRef) -> RasterizeResult:
-    from estudio.slides.rasterize import rasterize_deck
+    from estudio.pipeline.deck_stages import rasterize_job
 
     ctx.jobs.start_stage(msg.job_id, "rasterize")
     deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
-    size = msg.options.size
-    numbers = [s.slide_number for s in deck.scenes]
-    with ctx.scratch("rasterize") as tmp:
-        path = ctx.blobs.get_file(keys.deck(msg.job_id), tmp / "deck.pptx")
-        images = rasterize_deck(
-            path,
-            tmp / "slides",
-            size.width,
-            size.height,
-            slide_numbers=numbers,
-            soffice=ctx.settings.soffice,
-            timeout_s=ctx.settings.limits.stage_timeout_s,
-        )
-        for done, number in enumerate(numbers, start=1):
-            ctx.blobs.put_file(keys.slide_image(msg.job_id, number), images[number], "image/png")
-            ctx.progress(msg.job_id, "rasterize", done, len(numbers))
-    return RasterizeResult(slides=len(numbers))
+    rasterize_job(ctx, msg, deck)  # slides and build steps in one LibreOffice run
+    return RasterizeResult(slides=len(deck.scenes))
 
 
 @stage("speak", SceneTask)
@@ -311,6 +294,19 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
                 encoder,
                 face_python=ctx.settings.face_python,
                 cache_dir=ctx.settings.data / "cache" / "avatar",
+            )
+        elif scene.step_times_s:  # click builds (docs/adr/0011)
+            from estudio.pipeline.deck_stages import render_step_scene
+
+            reused = render_step_scene(
+                ctx,
+                msg.job_id,
+                scene,
+                timeline.fps,
+                (encoder, ffmpeg),
+                (fade_in, fade_out),
+                subtitles,
+                out,
             )
         else:
             fingerprint = hashlib.sha256(
@@ -461,6 +457,7 @@ def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
 @stage("publish", JobRef)
 def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
     from estudio.media.thumbnail import make_thumbnail
+    from estudio.pipeline.deck_stages import deck_warnings
     from estudio.speech.captions import build_cues, to_srt, to_vtt
 
     ctx.jobs.start_stage(msg.job_id, "publish")
@@ -526,6 +523,7 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
                 script_source=source.script_source,
                 warnings=source.warnings,
                 rendered_on=_rendered_on(ctx, msg.job_id, scene.index),
+                step_times_s=scene.step_times_s,
             )
             for scene, source, speech in zip(timeline.scenes, deck.scenes, speeches, strict=True)
         ],
@@ -533,7 +531,8 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
         chapters=timeline.chapters,
         stage_seconds=job.stage_seconds,
         outputs={name: name for name in outputs},
-        warnings=deck.warnings,
+        warnings=deck_warnings(ctx, msg.job_id, deck),
+        source_format=deck.source_format,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     if timeline.intro or timeline.outro:

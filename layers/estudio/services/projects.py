@@ -5,6 +5,7 @@ the tenant does not own, exactly as for an id that does not exist."""
 from __future__ import annotations
 
 import secrets
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -112,9 +113,15 @@ def delete_project(services: ApiServices, tenant: str, project_id: str) -> None:
 
 # --- decks ---------------------------------------------------------------------------------------
 def _parse(path: Path, services: ApiServices, source_name: str) -> Deck:
-    from estudio.deck.parse import parse_deck  # on first use: the deck parser is heavy to import
+    """Any deck format, told by content (.pptx, .pptm, .ppt, .odp, Strict, .pdf)."""
+    from estudio.deck.inputs import read_deck  # on first use: the deck parser is heavy to import
 
-    return parse_deck(path, services.settings.limits, source_name=source_name)
+    settings = services.settings
+    with tempfile.TemporaryDirectory(prefix="estudio-ingest-") as tmp:
+        deck, _ = read_deck(
+            path, settings.limits, Path(tmp), source_name=source_name, soffice=settings.soffice
+        )
+    return deck
 
 
 def ingest_deck(

@@ -2,7 +2,7 @@
 Pillow fits each page on the output canvas without stretching (letterbox / pillarbox).
 
 Hidden slides are exported too (``ExportHiddenSlides``), so PDF page N is deck slide N and the
-caller picks slides by their 1-based number in the deck.
+caller picks slides by their 1-based number in the deck. A PDF input is rasterized as it is.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 
 from PIL import Image
 
+from estudio.deck.formats import is_pdf
 from estudio.errors import RasterizeError, StageTimeout, ToolMissing
 from estudio.observability import logger
 from estudio.sandbox import bounded
@@ -66,7 +67,7 @@ def _remaining(deadline: float, what: str, timeout_s: float) -> float:
     return left
 
 
-def _run(argv: list[str], timeout_s: float, what: str) -> str:
+def run_tool(argv: list[str], timeout_s: float, what: str) -> str:
     """Run a tool in its own process group; kill the whole group on timeout. Returns stdout."""
     with subprocess.Popen(
         bounded(argv),
@@ -101,12 +102,12 @@ def deck_slide_count(deck_path: Path) -> int | None:
     return len(root.findall(f"{_PML}sldIdLst/{_PML}sldId"))
 
 
-def _seed_profile(profile: Path, cache: Path | None) -> None:
+def seed_profile(profile: Path, cache: Path | None) -> None:
     if cache is not None and (cache / "user").is_dir():
         shutil.copytree(cache, profile, dirs_exist_ok=True)
 
 
-def _store_profile(profile: Path, cache: Path | None) -> None:
+def store_profile(profile: Path, cache: Path | None) -> None:
     """Keep a used LibreOffice profile as the template for later calls (skips the profile's
     first-start setup). Copies into a sibling and renames; every call runs on its own copy."""
     if cache is None or (cache / "user").is_dir() or not (profile / "user").is_dir():
@@ -135,7 +136,7 @@ def deck_to_pdf(
     out_dir = work_dir / "pdf"
     src_dir.mkdir()
     out_dir.mkdir()
-    _seed_profile(profile, profile_cache)
+    seed_profile(profile, profile_cache)
     # A fixed ASCII name: LibreOffice names its output after the input and dislikes odd names.
     src = src_dir / ("deck" + (deck_path.suffix.lower() or ".pptx"))
     os.symlink(deck_path.resolve(), src)
@@ -154,17 +155,17 @@ def deck_to_pdf(
         str(out_dir),
         str(src),
     ]
-    _run(argv, timeout_s, "LibreOffice PDF export")
+    run_tool(argv, timeout_s, "LibreOffice PDF export")
     pdf = out_dir / "deck.pdf"
     if not pdf.is_file() or pdf.stat().st_size == 0:
         # soffice exits 0 even when it could not load the document.
         raise RasterizeError("LibreOffice produced no PDF (the deck could not be opened)")
-    _store_profile(profile, profile_cache)
+    store_profile(profile, profile_cache)
     return pdf
 
 
 def _page_sizes(pdf: Path, timeout_s: float) -> dict[int, tuple[float, float]]:
-    out = _run([_tool("pdfinfo"), "-f", "1", "-l", "100000", str(pdf)], timeout_s, "pdfinfo")
+    out = run_tool([_tool("pdfinfo"), "-f", "1", "-l", "100000", str(pdf)], timeout_s, "pdfinfo")
     sizes = {int(n): (float(w), float(h)) for n, w, h in _PAGE_SIZE.findall(out)}
     if not sizes:
         raise RasterizeError("the exported PDF has no pages")
@@ -258,7 +259,7 @@ def _rasterize_group(
             str(pdf),
             str(prefix),
         ]  # PPM output: pdftoppm's PNG encoder dominates its run time
-        _run(argv, _remaining(deadline, "pdftoppm", timeout_s), "pdftoppm")
+        run_tool(argv, _remaining(deadline, "pdftoppm", timeout_s), "pdftoppm")
         produced = {int(p.stem.rsplit("-", 1)[1]): p for p in raw_dir.glob(f"r{first}-*.ppm")}
         for n in range(first, last + 1):
             if n not in produced:
@@ -306,13 +307,16 @@ def rasterize_deck(
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="estudio-raster-") as tmp:
         work = Path(tmp)
-        pdf = deck_to_pdf(
-            deck_path,
-            work,
-            soffice=soffice,
-            timeout_s=_remaining(deadline, "PDF export", timeout_s),
-            profile_cache=profile_cache,
-        )
+        if is_pdf(deck_path):  # a PDF handout: its pages are the slides (docs/adr/0011)
+            pdf = deck_path
+        else:
+            pdf = deck_to_pdf(
+                deck_path,
+                work,
+                soffice=soffice,
+                timeout_s=_remaining(deadline, "PDF export", timeout_s),
+                profile_cache=profile_cache,
+            )
         pdf_done = time.monotonic()
         sizes = _page_sizes(pdf, _remaining(deadline, "pdfinfo", timeout_s))
         pages = len(sizes)

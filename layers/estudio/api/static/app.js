@@ -39,7 +39,7 @@ async function useKey(key) {
 
 async function sendDeck() {
   const file = $("deck").files[0];
-  if (!file) { showError("Escolha um arquivo .pptx."); return; }
+  if (!file) { showError("Escolha uma apresentação (.pptx, .ppt, .odp ou .pdf)."); return; }
   $("send").disabled = true;
   $("upload-status").textContent = "Enviando…";
   try {
