@@ -8,9 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from estudio.api import problems
 from estudio.api.deps import ApiServices
-from estudio.api.routers import catalog, files, glossary, health, projects, renders, web
-from estudio.api.routers import webhooks as webhook_routes
-from estudio.api.routers.web import STATIC
+from estudio.api.groups import GROUPS, RouteGroup, routers_of
 from estudio.api.urls import SignedUrlBlobStore, UrlSigner
 from estudio.jobs import JobRepository
 from estudio.ports import BlobStore, ItemStore, Orchestrator
@@ -37,12 +35,16 @@ def create_app(
     jobs: JobRepository | None = None,
     signer: UrlSigner | None = None,
     local_key: str | None = None,
+    group: RouteGroup | None = None,
 ) -> FastAPI:
     """Build the API.
 
     ``signer`` turns on local mode: downloads and uploads go through the API's own signed
     ``/v1/files`` and ``/v1/uploads`` routes. ``jobs`` must publish to ``webhooks`` (the default
     wires that); pass the same repository to the orchestrator's stage context.
+
+    ``group`` builds one group's app only (``estudio.api.groups``: a cloud function imports
+    that group's routers and no other); by default every group is served.
     """
     settings = settings or Settings()
     webhooks = webhooks or WebhookService(items, allow_private=allow_private_webhooks)
@@ -69,11 +71,14 @@ def create_app(
     app.state.services = services
     problems.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, projects, renders, catalog, glossary, webhook_routes):
-        api.include_router(module.router)
-    if signer is not None:
-        api.include_router(files.router)
+    selected = [group] if group else [g for g in GROUPS if g.cloud or signer is not None]
+    for chosen in selected:
+        for name, router in routers_of(chosen):
+            # The page sits at the root, the API under /v1.
+            (app if name == "web" else api).include_router(router)
     app.include_router(api)
-    app.include_router(web.router)
-    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    if any(chosen.static for chosen in selected):
+        from estudio.api.routers.web import STATIC
+
+        app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app
