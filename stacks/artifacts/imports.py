@@ -39,10 +39,14 @@ class Entry:
 
 @dataclass(frozen=True)
 class Cut:
-    """A lazy import a function never runs: ``module`` is not entered through lazy edges."""
+    """A lazy import a function never runs: ``module`` (and, for a package, its submodules)
+    is not entered through lazy edges."""
 
     module: str
     reason: str
+
+    def covers(self, module: str) -> str | None:
+        return self.module if module == self.module or module.startswith(f"{self.module}.") else None
 
 
 @dataclass
@@ -169,7 +173,7 @@ class ImportWalker:
         return found
 
     def walk(self, entries: Iterable[Entry], cuts: Iterable[Cut] = ()) -> Walk:
-        cut = {c.module for c in cuts}
+        cuts = tuple(cuts)
         result = Walk()
         todo: list[tuple[Entry, str | None]] = [(e, None) for e in entries]
         done: set[tuple[str, str | None]] = set()
@@ -187,11 +191,12 @@ class ImportWalker:
                     result.via.setdefault(entry.module, importer)
             for name, lazy in self._targets(entry, path):
                 for module in self._project_modules(name, result, entry.module):
-                    if module in cut:
-                        if lazy:
-                            result.cuts_used.add(module)
-                            continue
-                        result.bad_cuts.setdefault(module, entry.module)
+                    covering = next((c.module for c in cuts if c.covers(module)), None)
+                    if covering and lazy:
+                        result.cuts_used.add(covering)
+                        continue
+                    if covering and not any(c.covers(entry.module) for c in cuts):
+                        result.bad_cuts.setdefault(covering, entry.module)
                     todo.append((Entry(module), entry.module))
         return result
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
 ROUTERS_PACKAGE = "estudio.api.routers"
+GROUP_ENV = "ESTUDIO_API_GROUP"  # the group a cloud API function serves
 ALL = ("*",)  # every path of the router
 
 
