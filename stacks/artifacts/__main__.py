@@ -52,7 +52,9 @@ def _build(runs: int) -> int:
     for fn in report["functions"]:
         size = "image" if fn["unzipped_bytes"] is None else f"{fn['unzipped_bytes'] / 1e6:6.1f} MB"
         layers = "+".join(layer["name"] for layer in fn["layers"]) or "-"
-        print(f"{fn['name']:14} {fn['kind']:5} {size:>9}  {layers:28} import {fn.get('import_s')} s")
+        print(
+            f"{fn['name']:14} {fn['kind']:5} {size:>9}  {layers:28} import {fn.get('import_s')} s"
+        )
     print(f"report: {REPORT} (limit {report['limit_bytes']} bytes, built in {report['build_s']} s)")
     for line in wrong:
         print(f"artifacts: over the limit: {line}", file=sys.stderr)

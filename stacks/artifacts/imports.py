@@ -46,7 +46,9 @@ class Cut:
     reason: str
 
     def covers(self, module: str) -> str | None:
-        return self.module if module == self.module or module.startswith(f"{self.module}.") else None
+        return (
+            self.module if module == self.module or module.startswith(f"{self.module}.") else None
+        )
 
 
 @dataclass

@@ -27,11 +27,14 @@ LOCK_FILE = "requirements/lambda-arm64.txt"
 SDISTS_FILE = "requirements/sdists.txt"
 BUILD_CONSTRAINTS = "requirements/build-constraints.txt"
 # Lambda arm64 runs Amazon Linux 2023 (glibc 2.34): manylinux tags up to 2_34 load there.
-PLATFORMS = tuple(f"manylinux_2_{minor}_aarch64" for minor in range(34, 16, -1)) + (
+PLATFORMS = (
+    *(f"manylinux_2_{minor}_aarch64" for minor in range(34, 16, -1)),
     "manylinux2014_aarch64",
 )
 SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest a zip can say
-LINE = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)==(?P<version>\S+)\s+--hash=sha256:(?P<hash>[0-9a-f]{64})")
+LINE = re.compile(
+    r"^(?P<name>[A-Za-z0-9_.-]+)==(?P<version>\S+)\s+--hash=sha256:(?P<hash>[0-9a-f]{64})"
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,10 @@ def platform_args() -> list[str]:
 def cloud_requirements(project_root: Path) -> list[str]:
     """The project's runtime dependencies and its ``cloud`` extra, minus the local-only ones."""
     project = tomllib.loads((project_root / "pyproject.toml").read_text(encoding="utf-8"))
-    wanted = [*project["project"]["dependencies"], *project["project"]["optional-dependencies"]["cloud"]]
+    wanted = [
+        *project["project"]["dependencies"],
+        *project["project"]["optional-dependencies"]["cloud"],
+    ]
     return [r for r in wanted if normalize(re.split(r"[\[<>=!~ ;]", r)[0]) not in LOCAL_ONLY]
 
 
@@ -99,18 +105,40 @@ def build_source_wheels(project_root: Path, wheelhouse: Path, sdists: Path) -> N
             continue
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as req:
             req.write(pin.line() + "\n")
-        pip("download", "-q", "--no-deps", "--no-binary=:all:", "--require-hashes",
-            "-d", str(sdists), "-r", req.name)
-        (sdist,) = sdists.glob(f"{stem}-{pin.version}.tar.gz") or sdists.glob(f"{pin.name}-{pin.version}.tar.gz")
-        pip("wheel", "-q", "--no-deps", "--build-constraint", str(project_root / BUILD_CONSTRAINTS),
-            "-w", str(wheelhouse), str(sdist), env=env)
+        pip(
+            "download",
+            "-q",
+            "--no-deps",
+            "--no-binary=:all:",
+            "--require-hashes",
+            "-d",
+            str(sdists),
+            "-r",
+            req.name,
+        )
+        (sdist,) = sdists.glob(f"{stem}-{pin.version}.tar.gz") or sdists.glob(
+            f"{pin.name}-{pin.version}.tar.gz"
+        )
+        pip(
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--build-constraint",
+            str(project_root / BUILD_CONSTRAINTS),
+            "-w",
+            str(wheelhouse),
+            str(sdist),
+            env=env,
+        )
         Path(req.name).unlink()
 
 
 def _dev_constraints() -> str:
     frozen = subprocess.run(
         [sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     lines = [line for line in frozen.splitlines() if "==" in line and not line.startswith("-e")]
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
@@ -124,15 +152,31 @@ def resolve(project_root: Path, wheelhouse: Path) -> list[Pin]:
         requirements = Path(scratch) / "requirements.in"
         requirements.write_text("\n".join(cloud_requirements(project_root)) + "\n")
         report = Path(scratch) / "report.json"
-        pip("install", "-q", "--dry-run", "--ignore-installed", "--report", str(report),
-            "--target", str(Path(scratch) / "target"), *platform_args(),
-            "--find-links", str(wheelhouse), "-c", _dev_constraints(), "-r", str(requirements))
+        pip(
+            "install",
+            "-q",
+            "--dry-run",
+            "--ignore-installed",
+            "--report",
+            str(report),
+            "--target",
+            str(Path(scratch) / "target"),
+            *platform_args(),
+            "--find-links",
+            str(wheelhouse),
+            "-c",
+            _dev_constraints(),
+            "-r",
+            str(requirements),
+        )
         installs = json.loads(report.read_text())["install"]
     pins = []
     for item in installs:
         name = normalize(item["metadata"]["name"])
         archive = item["download_info"].get("archive_info", {})
-        digest = archive.get("hashes", {}).get("sha256") or archive.get("hash", "").removeprefix("sha256=")
+        digest = archive.get("hashes", {}).get("sha256") or archive.get("hash", "").removeprefix(
+            "sha256="
+        )
         if not digest:
             url = item["download_info"]["url"]
             digest = sha256(Path(url.removeprefix("file://")))

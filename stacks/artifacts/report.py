@@ -32,6 +32,7 @@ def function_entry(
 ) -> dict[str, Any]:
     code = tree_bytes(code_dir) if code_dir is not None else None
     layers = [{"name": name, "unzipped_bytes": layer_bytes[name]} for name in bundle.layers]
+    total = None if code is None else code + sum(layer_bytes[name] for name in bundle.layers)
     entry: dict[str, Any] = {
         "name": bundle.name,
         "kind": bundle.kind,
@@ -39,9 +40,7 @@ def function_entry(
         "handler_folder": f"functions/{bundle.folder}",
         "code_bytes": code,
         "layers": layers,
-        "unzipped_bytes": None
-        if code is None
-        else code + sum(layer["unzipped_bytes"] for layer in layers),
+        "unzipped_bytes": total,
     }
     if bundle.kind != ZIP:
         entry["note"] = (

@@ -1,0 +1,166 @@
+"""Small API Lambdas: every route of the app belongs to one group, each group's function serves
+exactly its routes, and its role holds only what those routes touch."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from estudio.api.groups import GROUPS, group
+from stacks.api import group_routes
+from tests.infrastructure.assembly import Assembly, synthesized
+
+
+@pytest.fixture(scope="module")
+def assembly() -> Assembly:
+    return synthesized()
+
+
+def _full_app_routes(tmp_path: Any) -> set[tuple[str, str]]:
+    from estudio.adapters.local import FolderBlobStore, SqliteItemStore
+    from estudio.api.app import create_app
+    from estudio.api.urls import UrlSigner
+    from estudio.settings import Settings
+
+    app = create_app(
+        SqliteItemStore(tmp_path / "state.sqlite3"),
+        FolderBlobStore(tmp_path / "blobs"),
+        settings=Settings(data=tmp_path),
+        signer=UrlSigner(b"0" * 32),
+    )
+    return {
+        (method, route.path)
+        for route in app.routes
+        if (isinstance(route, APIRoute) and route.include_in_schema) or route.path == "/"
+        for method in getattr(route, "methods", ())
+        if method != "HEAD"
+    } - {("GET", "/openapi.json"), ("GET", "/docs")}
+
+
+def test_given_the_full_local_app_then_every_route_belongs_to_exactly_one_group(
+    tmp_path: Any,
+) -> None:
+    served = [route for g in GROUPS for route in group_routes(g)]
+    assert len(served) == len(set(served)), "a route in two groups"
+    assert _full_app_routes(tmp_path) == set(served) - {("GET", "/static/{proxy+}")}
+
+
+def test_given_one_group_when_its_app_is_built_then_it_serves_its_routes_only(
+    tmp_path: Any,
+) -> None:
+    from estudio.adapters.local import FolderBlobStore, SqliteItemStore
+    from estudio.api.app import create_app
+    from estudio.settings import Settings
+
+    app = create_app(
+        SqliteItemStore(tmp_path / "s.sqlite3"),
+        FolderBlobStore(tmp_path / "b"),
+        settings=Settings(data=tmp_path),
+        group=group("catalog"),
+    )
+    paths = {r.path for r in app.routes if isinstance(r, APIRoute)}
+    assert paths == {"/v1/voices", "/v1/avatars", "/v1/glossary"}
+
+
+def _routes(assembly: Assembly) -> dict[tuple[str, str], str]:
+    """route key → the Lambda logical id its integration invokes."""
+    resources = assembly.template("Api")["Resources"]
+    integrations = {
+        k: v["Properties"]["IntegrationUri"]["Fn::GetAtt"][0]
+        for k, v in resources.items()
+        if v["Type"] == "AWS::ApiGatewayV2::Integration"
+    }
+    found = {}
+    for route in (v for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Route"):
+        method, path = route["Properties"]["RouteKey"].split(" ", 1)
+        target = route["Properties"]["Target"]["Fn::Join"][1][1]["Ref"]
+        found[(method, path)] = integrations[target]
+        auth = route["Properties"].get("AuthorizationType", "NONE")
+        assert (auth == "NONE") == path.startswith(("/v1/health", "/static", "/")) and (
+            auth == "NONE"
+        ) == (path in ("/v1/health", "/", "/static/{proxy+}")), path
+    return found
+
+
+def test_given_the_api_then_each_route_maps_to_its_groups_function(assembly: Assembly) -> None:
+    routes = _routes(assembly)
+    functions = {
+        k: v["Properties"] for k, v in assembly.resources("Api", "AWS::Lambda::Function").items()
+    }
+    for g in GROUPS:
+        expected = set(group_routes(g))
+        if not g.cloud:
+            assert not expected & set(routes), g.name
+            continue
+        targets = {routes[r] for r in expected}
+        assert len(targets) == 1, g.name
+        (target,) = targets
+        env = functions[target]["Environment"]["Variables"]
+        assert env["ESTUDIO_API_GROUP"] == g.name
+        assert {r for r, t in routes.items() if t == target} == expected
+
+
+def _role_access(assembly: Assembly, group_name: str) -> str:
+    resources = assembly.template("Api")["Resources"]
+    (fn,) = [
+        v
+        for v in resources.values()
+        if v["Type"] == "AWS::Lambda::Function"
+        and v["Properties"].get("Environment", {}).get("Variables", {}).get("ESTUDIO_API_GROUP")
+        == group_name
+    ]
+    role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+    inline = [
+        v["Properties"]["PolicyDocument"]
+        for v in resources.values()
+        if v["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in v["Properties"]["Roles"]
+    ]
+    return json.dumps([resources[role_id]["Properties"].get("ManagedPolicyArns", []), inline])
+
+
+@pytest.mark.parametrize(
+    ("name", "has", "lacks"),
+    [
+        (
+            "health",
+            [],
+            ["Table", "Uploads", "Artifacts", "Outputs", "VoiceKeys", "sqs:", "states:"],
+        ),
+        (
+            "catalog",
+            ["TableReadWrite", "VoiceKeysRead"],
+            ["Uploads", "Artifacts", "Outputs", "ProjectBlobs", "sqs:", "ExecutionControl"],
+        ),
+        (
+            "projects",
+            ["TableReadWrite", "ProjectBlobs"],
+            ["Uploads", "Outputs", "VoiceKeys", "sqs:", "ExecutionControl"],
+        ),
+        (
+            "uploads",
+            ["TableReadWrite", "ProjectBlobs", "UploadsReadWrite", "sqs:SendMessage"],
+            ["Outputs", "VoiceKeys", "ExecutionControl"],
+        ),
+        (
+            "renders",
+            ["TableReadWrite", "OutputsRead", "ExecutionControl", "sqs:SendMessage"],
+            ["Uploads", "ProjectBlobs", "VoiceKeys", "OutputsReadWrite"],
+        ),
+        (
+            "webhooks",
+            ["TableReadWrite", "sqs:SendMessage"],
+            ["Uploads", "Artifacts", "Outputs", "ProjectBlobs", "VoiceKeys", "ExecutionControl"],
+        ),
+    ],
+)
+def test_given_a_group_role_then_it_holds_only_what_its_routes_touch(
+    assembly: Assembly, name: str, has: list[str], lacks: list[str]
+) -> None:
+    access = _role_access(assembly, name)
+    for needed in has:
+        assert needed in access, (name, needed)
+    for forbidden in lacks:
+        assert forbidden not in access, (name, forbidden)
