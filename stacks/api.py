@@ -18,10 +18,10 @@ from constructs import Construct
 
 from estudio.api.groups import GROUPS, RouteGroup, routers_of
 from estudio.constants import OUTPUT_API_URL
-from stacks.access import bucket_policy
 from stacks.config import DeployConfig
 from stacks.environment import allow_voice_keys, cloud_environment
 from stacks.functions import FunctionFactory, FunctionSpec, retention
+from stacks.nag import acknowledge
 from stacks.storage import DataPlane
 
 ACCESS_LOG_FORMAT = (
@@ -33,7 +33,6 @@ ACCESS_LOG_FORMAT = (
 
 
 API_PREFIX = "/v1"
-PROJECT_BLOBS = "projects/"  # a project's deck, its parsed model and (today) its uploads
 
 
 def group_routes(group: RouteGroup) -> list[tuple[str, str]]:
@@ -89,9 +88,6 @@ class ApiStack(Stack):
             ),
         )
         self.functions: dict[str, lambda_.Function] = {}
-        project_blobs = bucket_policy(
-            self, "ProjectBlobs", data.artifacts, write=True, prefix=PROJECT_BLOBS
-        )
         for group in GROUPS:
             if not group.cloud:
                 continue  # signed local links: S3 presigned URLs serve them in the cloud
@@ -109,8 +105,10 @@ class ApiStack(Stack):
             self.functions[group.name] = fn
         access = {
             "health": [],
-            "projects": [data.table_rw, project_blobs],
-            "uploads": [data.table_rw, project_blobs, data.uploads_rw],
+            # Deck, parsed model and today's upload key live under projects/ in the artifacts
+            # bucket: a policy for that prefix belongs with the bucket (Storage stack).
+            "projects": [data.table_rw, data.artifacts_rw],
+            "uploads": [data.table_rw, data.artifacts_rw, data.uploads_rw],
             "renders": [data.table_rw, data.outputs_read, execution_control],
             "webhooks": [data.table_rw],
             "catalog": [data.table_rw],
@@ -161,12 +159,15 @@ class ApiStack(Stack):
                 f"{group.name.title()}Routes", self.functions[group.name]
             )
             for method, path in group_routes(group):
-                self.api.add_routes(
+                routes = self.api.add_routes(
                     path=path,
                     methods=[apigw.HttpMethod(method)],
                     integration=integration,
                     authorizer=apigw.HttpNoneAuthorizer() if group.public else authorizer,
                 )
+                if group.public:
+                    for route in routes:
+                        acknowledge(route, "AwsSolutions-APIG4")
         access_logs = logs.LogGroup(
             self,
             "AccessLogs",

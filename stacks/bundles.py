@@ -83,8 +83,6 @@ LAYERS: Mapping[str, frozenset[str]] = {
             "azure-cognitiveservices-speech",
             "azure-core",
             "opentelemetry-api",
-            "importlib-metadata",
-            "zipp",
         }
     ),
     "numpy": frozenset({"numpy"}),

@@ -21,7 +21,7 @@ from constructs import Construct
 
 from estudio.api.groups import GROUP_ENV
 from estudio.observability import SERVICE
-from stacks.artifacts.report import BUNDLE_METADATA, LAYER_METADATA
+from stacks.artifacts.report import BUNDLE_METADATA, LAYER_METADATA, STAMP
 from stacks.bundles import ARM64, CODE_LAYER, IMAGE, Bundle, bundle
 from stacks.config import DeployConfig
 from stacks.layer import BUILD, MODES, SOURCE, built_function, built_layer, source_layer
@@ -104,7 +104,7 @@ class FunctionFactory(Construct):
             layer = lambda_.LayerVersion(
                 self,
                 f"{name.title()}Layer",
-                code=lambda_.Code.from_asset(str(folder), exclude=[".lock-digest"]),
+                code=lambda_.Code.from_asset(str(folder), exclude=[STAMP]),
                 compatible_runtimes=[RUNTIME],
                 compatible_architectures=[ARCHITECTURE],
                 description=(

@@ -34,12 +34,18 @@ from stacks.artifacts.lock import (
     read_pins,
     sha256,
 )
-from stacks.artifacts.report import function_entry, make_report, problems, tree_bytes, write_report
+from stacks.artifacts.report import (
+    STAMP,
+    function_entry,
+    make_report,
+    problems,
+    tree_bytes,
+    write_report,
+)
 from stacks.bundles import BUNDLES, CODE_LAYER, LAYERS, ZIP, Bundle
 
 ARTIFACTS = Path("build") / "artifacts"
 REPORT = Path("build") / "package-report.json"
-STAMP = ".lock-digest"
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 
 

@@ -13,14 +13,19 @@ from typing import Any
 from stacks.bundles import LIMIT_BYTES, MAX_LAYERS, ZIP, Bundle
 
 SKIPPED_PARTS = frozenset({"__pycache__"})
+STAMP = ".lock-digest"  # the build's completeness stamp: kept out of the deployed asset
 
 
 def tree_bytes(root: Path) -> int:
-    """Unzipped size: every regular file under ``root`` (what Lambda counts after unzipping)."""
+    """Unzipped size of what is deployed: every regular file under ``root`` (what Lambda counts
+    after unzipping), without caches and the build's stamp."""
     return sum(
         path.stat().st_size
         for path in root.rglob("*")
-        if path.is_file() and not path.is_symlink() and not SKIPPED_PARTS & set(path.parts)
+        if path.is_file()
+        and not path.is_symlink()
+        and path.name != STAMP
+        and not SKIPPED_PARTS & set(path.parts)
     )
 
 
@@ -80,14 +85,27 @@ def write_report(report: Mapping[str, Any], path: Path) -> None:
     tmp.replace(path)
 
 
-def _asset_dir(outdir: Path, resource: Mapping[str, Any]) -> Path | None:
-    asset = resource.get("Metadata", {}).get("aws:asset:path")
-    return outdir / asset if asset else None
+def _asset_paths(outdir: Path) -> dict[str, Path]:
+    """Every file asset of the assembly: its S3 key (``<hash>.zip``) → its staged folder."""
+    paths = {}
+    for manifest in outdir.glob("*.assets.json"):
+        for asset_hash, asset in json.loads(manifest.read_text())["files"].items():
+            source = asset["source"]
+            if source.get("packaging") == "zip":
+                paths[f"{asset_hash}.zip"] = outdir / source["path"]
+    return paths
+
+
+def _staged_bytes(paths: Mapping[str, Path], code: Mapping[str, Any]) -> int | None:
+    key = code.get("S3Key")
+    folder = paths.get(key) if isinstance(key, str) else None
+    return tree_bytes(folder) if folder is not None and folder.is_dir() else None
 
 
 def synthesized_sizes(outdir: Path) -> dict[str, dict[str, Any]]:
-    """From a cloud assembly: each zip function (by its bundle metadata) → its code asset's and
-    its layers' asset sizes."""
+    """From a cloud assembly: each zip function (by its bundle metadata) → the unzipped size of
+    its code asset and of each of its layers' assets, as staged for upload."""
+    paths = _asset_paths(outdir)
     sizes: dict[str, dict[str, Any]] = {}
     for template_path in sorted(outdir.glob("*.template.json")):
         resources = json.loads(template_path.read_text(encoding="utf-8"))["Resources"]
@@ -95,14 +113,13 @@ def synthesized_sizes(outdir: Path) -> dict[str, dict[str, Any]]:
             name = resource.get("Metadata", {}).get(BUNDLE_METADATA)
             if resource["Type"] != "AWS::Lambda::Function" or not name:
                 continue
-            code = _asset_dir(outdir, resource)
             layers = {}
             for ref in resource["Properties"].get("Layers", []):
                 layer = resources[ref["Ref"]]
-                folder = _asset_dir(outdir, layer)
                 layer_name = layer.get("Metadata", {}).get(LAYER_METADATA, ref["Ref"])
-                layers[layer_name] = tree_bytes(folder) if folder else None
-            sizes[name] = {"code_bytes": tree_bytes(code) if code else None, "layers": layers}
+                layers[layer_name] = _staged_bytes(paths, layer["Properties"]["Content"])
+            code = _staged_bytes(paths, resource["Properties"]["Code"])
+            sizes[name] = {"code_bytes": code, "layers": layers}
     return sizes
 
 
