@@ -162,3 +162,36 @@ def test_given_no_built_layers_when_synthesized_for_deploy_then_synthesis_refuse
     app = cdk.App(outdir=str(tmp_path), context={"stage": "test", "artifacts": "build"})
     with pytest.raises(IncompleteArtifacts, match="make package"):
         build_app(app, nag=False)
+
+
+def test_given_a_layer_built_from_another_lock_when_synthesizing_for_deploy_then_it_is_stale(
+    tmp_path: Path,
+) -> None:
+    from stacks.artifacts.build import layer_digest
+    from stacks.layer import ARTIFACTS_DIR, built_layer
+
+    (tmp_path / "requirements").mkdir()
+    lock = (PROJECT_ROOT / LOCK_FILE).read_text()
+    (tmp_path / LOCK_FILE).write_text(lock)
+    folder = tmp_path / ARTIFACTS_DIR / "layers" / "base"
+    (folder / "python").mkdir(parents=True)
+    pins = [p for p in read_pins(tmp_path / LOCK_FILE) if p.name in LAYERS["base"]]
+    (folder / ".lock-digest").write_text(layer_digest("base", pins, tmp_path) + "\n")
+    assert built_layer(tmp_path, "base") == folder
+    # the lock moves on (one version bumped): the built layer no longer counts
+    (tmp_path / LOCK_FILE).write_text(lock.replace("fastapi==", "fastapi==9", 1))
+    with pytest.raises(IncompleteArtifacts, match="stale"):
+        built_layer(tmp_path, "base")
+
+
+def test_given_the_lock_then_the_images_are_constrained_to_the_same_versions() -> None:
+    from stacks.artifacts.lock import IMAGE_CONSTRAINTS
+
+    constraints = {
+        line.split("==")[0]: line.split("==")[1]
+        for line in (PROJECT_ROOT / IMAGE_CONSTRAINTS).read_text().splitlines()
+        if "==" in line
+    }
+    for pin in read_pins(PROJECT_ROOT / LOCK_FILE):
+        assert constraints.get(pin.name) == pin.version, pin.name
+    assert set(RUNTIME_PROVIDED) <= set(constraints)  # the images have no Lambda runtime
