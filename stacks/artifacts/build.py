@@ -40,6 +40,7 @@ from stacks.artifacts.report import (
     make_report,
     problems,
     tree_bytes,
+    tree_sha256,
     write_report,
 )
 from stacks.bundles import BUNDLES, CODE_LAYER, LAYERS, ZIP, Bundle
@@ -257,7 +258,10 @@ def package(project_root: Path, runs: int = 3) -> tuple[dict[str, Any], list[str
         functions.append(function_entry(bundle, code, layer_bytes, timing))
     report = make_report(
         functions,
-        layers=[{"name": n, "unzipped_bytes": b} for n, b in layer_bytes.items()],
+        layers=[
+            {"name": n, "unzipped_bytes": b, "content_sha256": tree_sha256(layers[n])}
+            for n, b in layer_bytes.items()
+        ],
         platform="linux/arm64 (zip), linux/amd64 (images), CPython 3.12",
         import_note=(
             "import_s: fastest of the runs' cold import of the handler module, each in a fresh "

@@ -29,6 +29,24 @@ def tree_bytes(root: Path) -> int:
     )
 
 
+def tree_sha256(root: Path) -> str:
+    """A digest of what is deployed (paths and bytes, as ``tree_bytes`` counts them): two
+    builds from the same lock give the same digest."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if (
+            path.is_file()
+            and not path.is_symlink()
+            and path.name != STAMP
+            and not SKIPPED_PARTS & set(path.parts)
+        ):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def function_entry(
     bundle: Bundle,
     code_dir: Path | None,
