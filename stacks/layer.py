@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from stacks.bundles import CODE_LAYER
@@ -41,7 +42,7 @@ def _content_hash(source: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _stage_once(dest: Path, name: str, fill: object) -> Path:
+def _stage_once(dest: Path, name: str, fill: Callable[[Path], object]) -> Path:
     """``dest/<name>``, written once: a staged folder is never replaced, only added beside,
     so synths running at the same time (parallel test workers) never see half a copy."""
     staged = dest / name
@@ -49,7 +50,7 @@ def _stage_once(dest: Path, name: str, fill: object) -> Path:
         return staged
     dest.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".layer-", dir=dest))
-    fill(tmp)  # type: ignore[operator]
+    fill(tmp)
     try:
         tmp.rename(staged)
     except OSError:  # another process staged the same content first

@@ -179,7 +179,7 @@ def build_function_code(project_root: Path, out: Path, bundle: Bundle) -> Path:
     return dest
 
 
-def _entries(project_root: Path, bundle: Bundle) -> list[Entry]:
+def walk_entries(project_root: Path, bundle: Bundle) -> list[Entry]:
     entries = [
         Entry(
             f"functions.{bundle.folder}.handler",
@@ -219,7 +219,9 @@ def time_imports(project_root: Path, bundle: Bundle, runs: int) -> dict[str, Any
     """Cold import of the handler in fresh interpreters (the fastest of ``runs``: the others
     measure the machine's other work), then the project modules its first invocation can load
     (everything the import walk reached)."""
-    walk = ImportWalker(project_root / "layers").walk(_entries(project_root, bundle), bundle.cuts)
+    walk = ImportWalker(project_root / "layers").walk(
+        walk_entries(project_root, bundle), bundle.cuts
+    )
     modules = sorted(walk.modules)
     handler = project_root / "functions" / bundle.folder / "handler.py"
     env = {

@@ -117,9 +117,10 @@ def build_source_wheels(project_root: Path, wheelhouse: Path, sdists: Path) -> N
             "-r",
             req.name,
         )
-        (sdist,) = sdists.glob(f"{stem}-{pin.version}.tar.gz") or sdists.glob(
-            f"{pin.name}-{pin.version}.tar.gz"
-        )
+        (sdist,) = [
+            *sdists.glob(f"{stem}-{pin.version}.tar.gz"),
+            *sdists.glob(f"{pin.name}-{pin.version}.tar.gz"),
+        ][:1]
         pip(
             "wheel",
             "-q",

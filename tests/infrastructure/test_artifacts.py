@@ -9,7 +9,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 
-from stacks.artifacts.build import _entries
+from stacks.artifacts.build import walk_entries
 from stacks.artifacts.imports import Cut, Entry, ImportWalker, distributions_of
 from stacks.artifacts.lock import LOCK_FILE, SDISTS_FILE, cloud_requirements, read_pins, unplaced
 from stacks.artifacts.report import (
@@ -31,7 +31,7 @@ WALKER = ImportWalker(PROJECT_ROOT / "layers")
 def test_given_a_zip_function_when_its_imports_are_walked_then_its_layers_hold_them_all(
     chosen: Bundle,
 ) -> None:
-    walk = WALKER.walk(_entries(PROJECT_ROOT, chosen), chosen.cuts)
+    walk = WALKER.walk(walk_entries(PROJECT_ROOT, chosen), chosen.cuts)
     needed, unknown = distributions_of(walk.third_party)
     held = set(RUNTIME_PROVIDED).union(*(LAYERS.get(name, set()) for name in chosen.layers))
     missing = {
