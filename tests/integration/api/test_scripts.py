@@ -104,8 +104,10 @@ def test_given_a_sidecar_with_a_script_mode_when_dropped_then_the_render_uses_it
 ) -> None:
     import json
 
+    from estudio.api.keys import create_key
     from estudio.dropbox import DropFolder
 
+    create_key(env.items, "acme")  # the drop folder takes decks of known tenants only
     root = tmp_path / "drop"
     (root / "acme").mkdir(parents=True)
     (root / "acme" / "aula.pptx").write_bytes(notesless_deck())
