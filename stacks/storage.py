@@ -237,7 +237,7 @@ class StorageStack(Stack):
             # The API groups that never delete an item (the catalog: voices, glossary).
             table_put=table_policy(
                 self,
-                "TableReadPut",
+                "TableWriteNoDelete",
                 self.table,
                 indexes,
                 write=True,

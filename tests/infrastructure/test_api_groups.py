@@ -138,7 +138,7 @@ def _role_access(assembly: Assembly, group_name: str) -> str:
         ),
         (
             "catalog",
-            ["TableReadPut", "VoiceKeysRead"],
+            ["TableWriteNoDelete", "VoiceKeysRead"],
             [
                 "TableReadWrite",
                 "TenantReadWrite",
@@ -227,7 +227,7 @@ def _actions(statement: dict[str, Any]) -> list[str]:
 def test_given_the_table_policies_then_only_the_deleting_groups_delete_items(
     assembly: Assembly,
 ) -> None:
-    put = _policy_statements(assembly, "TableReadPut")
+    put = _policy_statements(assembly, "TableWriteNoDelete")
     assert all("dynamodb:DeleteItem" not in _actions(s) for s in put)
     assert any("dynamodb:PutItem" in _actions(s) for s in put)
     (writes,) = [s for s in put if "dynamodb:PutItem" in _actions(s)]
