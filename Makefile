@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup system runtime venv face-env browser-deps demo test test-fast test-cloud lint typecheck bench bench-api synth layer rehearse clean
+.PHONY: setup system runtime venv face-env browser-deps demo test test-fast test-cloud lint typecheck bench bench-api synth synth-check package lock layer rehearse clean
 
 setup: system venv
 
@@ -76,13 +76,29 @@ bench: setup
 bench-api: setup
 	$(BIN)/python -m estudio.bench_api
 
-## Synthesize the CDK app offline into cdk.out/ (cdk-nag and all; no AWS account needed).
+## Every deploy artifact that needs no docker: the layers (from requirements/lambda-arm64.txt)
+## and each zip function's code into build/artifacts/, sizes and import times in
+## build/package-report.json. Fails when a zip function with its layers passes Lambda's limit.
+package: venv
+	$(BIN)/python -m stacks.artifacts build
+
+## Re-resolve the lock (after a dependency change in pyproject.toml).
+lock: venv
+	$(BIN)/python -m stacks.artifacts lock
+
+## Kept for old habits: the layers are part of `make package`.
+layer: package
+
+## Synthesize the deployable app into cdk.out/ from the built artifacts (refuses without them),
+## then check that its assets measure what the package report says.
 synth: venv
 	CDK_OUTDIR=cdk.out $(BIN)/python app.py
+	$(BIN)/python -m stacks.artifacts check-assets --cdk-out cdk.out
 
-## Build the full Lambda layer (wheels for the Lambda platform) into build/layer/ before a deploy.
-layer: venv
-	$(BIN)/python -m stacks.layer --dest build/layer
+## Synthesize from source (stand-in layers, not deployable): cdk-nag and assertions, for CI.
+synth-check: venv
+	$(BIN)/python -c "import aws_cdk as cdk; from app import build_app; \
+	  build_app(cdk.App(outdir='cdk.out', context={'artifacts': 'source'})).synth()"
 
 ## The whole render through the cloud code path on this machine: the API Lambda, Step Functions
 ## (moto), every stage's handler and the Batch render container. Flags: ARGS='--avatar ana --out DIR'.

@@ -94,7 +94,7 @@ def build_app(app: cdk.App | None = None, nag: bool = True) -> cdk.App:
         functions={
             "Ingest": pipeline.ingest,
             "Reconcile": pipeline.reconciler,
-            "Api": api.function,
+            **{f"Api{name.title()}": fn for name, fn in api.functions.items()},
             "WebhookDelivery": webhooks.delivery,
         },
         stack_name=config.stack_name("Monitoring"),
@@ -108,4 +108,12 @@ def build_app(app: cdk.App | None = None, nag: bool = True) -> cdk.App:
 
 
 if __name__ == "__main__":
-    build_app().synth()
+    import sys
+
+    from stacks.layer import IncompleteArtifacts
+
+    try:
+        build_app().synth()
+    except IncompleteArtifacts as error:
+        print(f"synth refused: {error}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -67,6 +67,7 @@ API_KINDS = (
     "webhook",
     "webhook_delivery",
     "dropfile",
+    "audit",  # every change through the API is recorded (estudio.api.deps)
 )
 
 
@@ -106,13 +107,15 @@ def table_policy(
     write: bool,
     kinds: Sequence[str] = API_KINDS,
     read_only: Sequence[str] = (),
+    deletes: bool = True,
 ) -> iam.ManagedPolicy:
     """Read (and write) the items of ``kinds`` only, in the table and its indexes; read
-    ``read_only`` kinds too."""
+    ``read_only`` kinds too. ``deletes=False``: writes without ``dynamodb:DeleteItem``."""
     resources = table_resources(table, indexes)
+    writes = [a for a in TABLE_WRITE if deletes or a != "dynamodb:DeleteItem"] if write else []
     statements = [
         iam.PolicyStatement(
-            actions=TABLE_READ + (TABLE_WRITE if write else []),
+            actions=TABLE_READ + writes,
             resources=resources,
             conditions=leading_keys(kinds),
         )

@@ -1,5 +1,6 @@
-"""The HTTP API: one FastAPI Lambda behind an HTTP API, API keys checked by a Lambda authorizer,
-throttled, with access logs and CORS for the SPA's origins."""
+"""The HTTP API: one small FastAPI Lambda per route group (``estudio.api.groups``) behind an HTTP
+API, API keys checked by a Lambda authorizer, throttled, with access logs and CORS for the SPA's
+origins. Each group's routes go to its own function, whose role holds only what they touch."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from estudio.api.groups import GROUPS, RouteGroup, routers_of
 from estudio.constants import OUTPUT_API_URL
 from stacks.config import DeployConfig
 from stacks.environment import allow_voice_keys, cloud_environment
 from stacks.functions import FunctionFactory, FunctionSpec, retention
+from stacks.nag import acknowledge
 from stacks.storage import DataPlane
 
 ACCESS_LOG_FORMAT = (
@@ -26,6 +30,23 @@ ACCESS_LOG_FORMAT = (
     '"latencyMs":"$context.responseLatency","integrationError":"$context.integrationErrorMessage",'
     '"authorizerError":"$context.authorizer.error","tenant":"$context.authorizer.tenant"}'
 )
+
+
+API_PREFIX = "/v1"
+
+
+def group_routes(group: RouteGroup) -> list[tuple[str, str]]:
+    """``(METHOD, path)`` of every route the group serves, as API Gateway names them."""
+    routes: list[tuple[str, str]] = []
+    for name, router in routers_of(group):
+        prefix = "" if name == "web" else API_PREFIX
+        for route in router.routes:
+            for method in sorted(getattr(route, "methods", ()) or ()):
+                if method != "HEAD":
+                    routes.append((method, prefix + route.path))  # type: ignore[attr-defined]
+    if group.static:
+        routes.append(("GET", "/static/{proxy+}"))
+    return routes
 
 
 @jsii.implements(apigw.IAccessLogSettings)
@@ -66,28 +87,61 @@ class ApiStack(Stack):
                 state_machine_arn=state_machine.state_machine_arn,
             ),
         )
-        self.function = factory.function(
-            self,
-            "Api",
-            FunctionSpec(
-                "api",
-                "The Estúdio HTTP API (FastAPI)",
-                memory_mb=1024,
-                timeout=Duration.seconds(29),
-            ),
-        )
-        role = self.function.role
-        assert role is not None
-        for policy in (
-            data.artifacts_rw,
-            data.outputs_rw,
-            data.uploads_rw,
-            data.table_rw,
-            execution_control,
-        ):
-            role.add_managed_policy(policy)
-        events_queue.grant_send_messages(self.function)  # job events, webhook replays
-        allow_voice_keys(self.function, data)  # GET /v1/voices tells which providers have keys
+        self.functions: dict[str, lambda_.Function] = {}
+        for group in GROUPS:
+            if not group.cloud:
+                continue  # signed local links: S3 presigned URLs serve them in the cloud
+            fn = factory.function(
+                self,
+                f"Api{group.name.title()}",
+                FunctionSpec(
+                    "api",
+                    f"The Estúdio HTTP API: {group.name} routes (FastAPI)",
+                    memory_mb=1024,
+                    timeout=Duration.seconds(29),
+                    bundle=f"api_{group.name}",
+                ),
+            )
+            self.functions[group.name] = fn
+        # Deleting blobs lists every bucket the blob store routes to (ListBucket on all three),
+        # and deletes in those its prefixes fall in: only the groups that delete get
+        # DeleteObject / DeleteItem beyond what their writes need.
+        access = {
+            "health": [],
+            # Deck, parsed model and today's upload key live under projects/ in the artifacts
+            # bucket: a policy for that prefix belongs with the bucket (Storage stack).
+            # DELETE /v1/projects/{id} removes projects/{id}/ and uploads/{id}/.
+            "projects": [data.table_rw, data.artifacts_rw, data.uploads_rw, data.outputs_read],
+            "uploads": [data.table_rw, data.artifacts_rw, data.uploads_rw],
+            # DELETE /v1/renders/{id} stops the execution and removes jobs/{id}/ (outputs and
+            # intermediates).
+            "renders": [
+                data.table_rw,
+                data.artifacts_rw,
+                data.outputs_rw,
+                data.uploads_read,
+                execution_control,
+            ],
+            "webhooks": [data.table_rw],
+            "catalog": [data.table_put],  # the glossary is replaced, never deleted
+            # Export (every blob of the tenant, the ZIP under exports/) and erasure (every item
+            # kind, API keys last; running renders stopped).
+            "tenant": [
+                data.tenant_rw,
+                data.artifacts_rw,
+                data.outputs_rw,
+                data.uploads_rw,
+                execution_control,
+            ],
+        }
+        for name, fn in self.functions.items():
+            role = fn.role
+            assert role is not None
+            for policy in access[name]:
+                role.add_managed_policy(policy)
+        for name in ("uploads", "renders", "webhooks"):  # deck.parsed, job events, replays
+            events_queue.grant_send_messages(self.functions[name])
+        allow_voice_keys(self.functions["catalog"], data)  # which providers have keys
 
         self.authorizer_function = factory.function(
             self,
@@ -112,8 +166,6 @@ class ApiStack(Stack):
             "HttpApi",
             description=f"Estúdio API ({config.stage})",
             create_default_stage=False,
-            default_authorizer=authorizer,
-            default_integration=integrations.HttpLambdaIntegration("App", self.function),
             cors_preflight=apigw.CorsPreflightOptions(
                 allow_origins=list(config.spa_origins) or ["http://localhost:5173"],
                 allow_methods=[apigw.CorsHttpMethod.ANY],
@@ -121,6 +173,22 @@ class ApiStack(Stack):
                 max_age=Duration.hours(1),
             ),
         )
+        for group in GROUPS:
+            if not group.cloud:
+                continue
+            integration = integrations.HttpLambdaIntegration(
+                f"{group.name.title()}Routes", self.functions[group.name]
+            )
+            for method, path in group_routes(group):
+                routes = self.api.add_routes(
+                    path=path,
+                    methods=[apigw.HttpMethod(method)],
+                    integration=integration,
+                    authorizer=apigw.HttpNoneAuthorizer() if group.public else authorizer,
+                )
+                if group.public:
+                    for route in routes:
+                        acknowledge(route, "AwsSolutions-APIG4")
         access_logs = logs.LogGroup(
             self,
             "AccessLogs",

@@ -1,33 +1,36 @@
-"""The shared Lambda layer: the ``estudio`` package and its third-party dependencies.
+"""Where synthesis finds each function's code and layers: the built artifacts, or the source.
 
-Deploy builds it with ``python -m stacks.layer`` (``make layer``): a wheel of the project, then
-``pip install --target build/layer/python --platform manylinux2014_aarch64 --only-binary=:all:
---python-version 3.12 --implementation cp`` so the native wheels (pydantic-core, lxml, numpy,
-Pillow) match the Lambda runtime. Synthesis never downloads: when that folder is absent (CI,
-tests) the layer holds the ``estudio`` package alone, copied here, and the app says so.
+Two modes, chosen by the ``artifacts`` context (ADR 0004):
+
+* ``build`` (the default; ``make synth``, ``cdk deploy``): the folders ``make package`` built
+  under ``build/artifacts/``. A layer that is missing, or stale against the lock or the
+  package source, stops the synthesis with ``IncompleteArtifacts``: a deployable app is never
+  made from a partial layer.
+* ``source`` (``make synth-check``, the tests): the ``estudio`` package copied from the source
+  and an empty stand-in for each dependency layer. The app synthesizes for assertions and
+  cdk-nag, and is annotated as not deployable.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import shutil
-import subprocess
-import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-LAMBDA_PYTHON = "3.12"
-LAMBDA_PLATFORM = "manylinux2014_aarch64"
-# Provided by the Lambda runtime or unused there: kept out of the 250 MB budget.
-EXCLUDED_FROM_LAYER = ("boto3", "botocore", "s3transfer", "uvicorn")
+from stacks.bundles import CODE_LAYER
 
-
-def has_dependencies(layer_dir: Path) -> bool:
-    return (layer_dir / "python" / "pydantic").is_dir()
-
-
+BUILD = "build"
+SOURCE = "source"
+MODES = (BUILD, SOURCE)
+ARTIFACTS_DIR = Path("build") / "artifacts"
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
+PLACEHOLDER = "SOURCE-MODE-PLACEHOLDER.txt"
+
+
+class IncompleteArtifacts(Exception):
+    """A deploy-mode synthesis found a missing or stale artifact."""
 
 
 def _content_hash(source: Path) -> str:
@@ -39,17 +42,15 @@ def _content_hash(source: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def stage_code_only(project_root: Path, dest: Path) -> Path:
-    """``dest/<content hash>/python/estudio``: the package without caches. A staged folder is
-    never replaced, only added beside, so synths running at the same time (parallel test
-    workers) never see one another's half-copied or deleted files."""
-    source = project_root / "layers" / "estudio"
-    staged = dest / _content_hash(source)
+def _stage_once(dest: Path, name: str, fill: Callable[[Path], object]) -> Path:
+    """``dest/<name>``, written once: a staged folder is never replaced, only added beside,
+    so synths running at the same time (parallel test workers) never see half a copy."""
+    staged = dest / name
     if staged.is_dir():
         return staged
     dest.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".layer-", dir=dest))
-    shutil.copytree(source, tmp / "python" / "estudio", ignore=IGNORED)
+    fill(tmp)
     try:
         tmp.rename(staged)
     except OSError:  # another process staged the same content first
@@ -57,61 +58,63 @@ def stage_code_only(project_root: Path, dest: Path) -> Path:
     return staged
 
 
-def layer_source(project_root: Path, layer_dir: Path) -> tuple[Path, bool]:
-    """The folder to package as the layer, and whether it carries the dependencies."""
-    if has_dependencies(layer_dir):
-        return layer_dir, True
-    return stage_code_only(project_root, project_root / "build" / "layer-code"), False
-
-
-def build_full_layer(project_root: Path, dest: Path, platform: str = LAMBDA_PLATFORM) -> Path:
-    """Download the runtime's wheels into ``dest/python`` (needs the package index)."""
-    wheels = Path(tempfile.mkdtemp(prefix="estudio-wheel-"))
-    pip = [sys.executable, "-m", "pip"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(project_root)], check=True)
-    wheel = next(wheels.glob("estudio-*.whl"))
-    if dest.exists():
-        shutil.rmtree(dest)
-    subprocess.run(
-        [
-            *pip,
-            "install",
-            "--target",
-            str(dest / "python"),
-            "--platform",
-            platform,
-            "--only-binary=:all:",
-            "--python-version",
-            LAMBDA_PYTHON,
-            "--implementation",
-            "cp",
-            "--upgrade",
-            f"{wheel}[cloud]",
-        ],
-        check=True,
+def stage_code_only(project_root: Path, dest: Path) -> Path:
+    """``dest/<content hash>/python/estudio``: the package without caches."""
+    source = project_root / "layers" / "estudio"
+    return _stage_once(
+        dest,
+        _content_hash(source),
+        lambda tmp: shutil.copytree(source, tmp / "python" / "estudio", ignore=IGNORED),
     )
-    for name in EXCLUDED_FROM_LAYER:
-        for path in (dest / "python").glob(f"{name}*"):
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-    shutil.rmtree(wheels, ignore_errors=True)
-    return dest
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the Lambda layer for deployment.")
-    parser.add_argument("--dest", type=Path, default=Path("build/layer"))
-    parser.add_argument("--platform", default=LAMBDA_PLATFORM)
-    args = parser.parse_args(argv)
-    root = Path(__file__).resolve().parents[1]
-    try:
-        build_full_layer(root, args.dest.resolve(), args.platform)
-    except subprocess.CalledProcessError as error:
-        print(f"layer build failed: {error}", file=sys.stderr)
-        return 1
-    size = sum(p.stat().st_size for p in args.dest.rglob("*") if p.is_file())
-    print(f"layer ready in {args.dest} ({size / 1e6:.0f} MB unzipped; Lambda allows 250 MB)")
-    return 0
+def _placeholder(dest: Path, name: str) -> Path:
+    def fill(tmp: Path) -> None:
+        (tmp / "python").mkdir()
+        (tmp / "python" / PLACEHOLDER).write_text(
+            f"Synthesized from source: the {name} layer is not built. Run `make package`.\n"
+        )
+
+    return _stage_once(dest, name, fill)
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def source_layer(project_root: Path, name: str) -> Path:
+    staging = project_root / "build" / "layer-source"
+    if name == CODE_LAYER:
+        return stage_code_only(project_root, staging / "code")
+    return _placeholder(staging / "placeholders", name)
+
+
+def built_layer(project_root: Path, name: str) -> Path:
+    """The layer ``make package`` built, checked complete and current."""
+    from stacks.artifacts.build import is_complete, layer_digest
+    from stacks.artifacts.lock import LOCK_FILE, read_pins
+    from stacks.bundles import LAYERS
+
+    folder = project_root / ARTIFACTS_DIR / "layers" / name
+    pins = [p for p in read_pins(project_root / LOCK_FILE) if p.name in LAYERS.get(name, ())]
+    if not is_complete(folder, layer_digest(name, pins, project_root)):
+        state = "stale (the lock or the package changed)" if folder.is_dir() else "missing"
+        raise IncompleteArtifacts(
+            f"the {name} layer in {ARTIFACTS_DIR}/layers/{name} is {state}: run `make package` "
+            "before `make synth` (or `make synth-check` to synthesize from source, not for deploy)"
+        )
+    return folder
+
+
+def built_function(project_root: Path, name: str, folder: str) -> Path:
+    built = project_root / ARTIFACTS_DIR / "functions" / name
+    source = project_root / "functions" / folder
+    fresh = built.is_dir() and sorted(p.name for p in built.iterdir() if p.is_file()) == sorted(
+        p.name for p in source.iterdir() if p.is_file()
+    )
+    if fresh:
+        fresh = all(
+            (built / p.name).read_bytes() == p.read_bytes() for p in source.iterdir() if p.is_file()
+        )
+    if not fresh:
+        raise IncompleteArtifacts(
+            f"the {name} function's code in {ARTIFACTS_DIR}/functions/{name} is missing or "
+            "older than its source: run `make package`"
+        )
+    return built

@@ -37,6 +37,10 @@ REASONS: dict[str, str] = {
         "issue new ones, so no rotation Lambda can rotate them; the operator rotates them there "
         "and puts the new value (docs/deploy.md)."
     ),
+    "AwsSolutions-APIG4": (
+        "Public on purpose, and only these: the liveness route and the web page with its static "
+        "assets, which hold no tenant data (every /v1 resource route has the API-key authorizer)."
+    ),
     "AwsSolutions-SQS3": (
         "This queue is itself a dead-letter queue (an EventBridge target's), which cdk-nag "
         "cannot see because no SQS queue names it in a redrive policy."

@@ -39,6 +39,7 @@ BUILD_CONTEXT_EXCLUDE = [
     "*",
     "!pyproject.toml",
     "!README.md",
+    "!requirements/image-constraints.txt",
     "!layers/**",
     "!functions/**",
     "!containers/render/**",

@@ -35,6 +35,7 @@ from estudio.constants import (
 )
 from stacks.access import (
     API_KEY_KINDS,
+    API_KINDS,
     STAGE_ACCESS,
     bucket_policy,
     objects_write_policy,
@@ -69,6 +70,11 @@ class DataPlane:
     voice_keys: secretsmanager.ISecret
     voice_keys_read: iam.IManagedPolicy
     outputs_read: iam.IManagedPolicy
+    # Added for the API's groups that delete (blobs are listed in every bucket) and the
+    # tenant's erasure, which also deletes the tenant's API keys, last.
+    uploads_read: iam.IManagedPolicy
+    tenant_rw: iam.IManagedPolicy
+    table_put: iam.IManagedPolicy
     dropbox_outgoing_write: iam.IManagedPolicy
     # Per stage (``stacks.access.STAGE_ACCESS``): exactly the keys and items it touches.
     stage_access: dict[str, iam.IManagedPolicy]
@@ -228,6 +234,16 @@ class StorageStack(Stack):
             table_rw=table_policy(
                 self, "TableReadWrite", self.table, indexes, write=True, read_only=API_KEY_KINDS
             ),
+            # The API groups that never delete an item (the catalog: voices, glossary).
+            table_put=table_policy(
+                self,
+                "TableWriteNoDelete",
+                self.table,
+                indexes,
+                write=True,
+                read_only=API_KEY_KINDS,
+                deletes=False,
+            ),
             # The authorizer: API keys, read only.
             table_read=table_policy(
                 self, "TableRead", self.table, indexes, write=False, kinds=API_KEY_KINDS
@@ -235,6 +251,15 @@ class StorageStack(Stack):
             voice_keys=self.voice_keys,
             voice_keys_read=secret_read_policy(self, "VoiceKeysRead", self.voice_keys),
             outputs_read=bucket_policy(self, "OutputsRead", self.outputs, write=False),
+            uploads_read=bucket_policy(self, "UploadsRead", self.uploads, write=False),
+            tenant_rw=table_policy(
+                self,
+                "TenantReadWrite",
+                self.table,
+                indexes,
+                write=True,
+                kinds=(*API_KINDS, *API_KEY_KINDS),
+            ),
             dropbox_outgoing_write=objects_write_policy(
                 self,
                 "DropboxOutgoingWrite",

@@ -1,28 +1,65 @@
 """An HTTP API client that speaks API Gateway's payload 2.0 to the Lambdas behind it.
 
-Each request is what the HTTP API would do with it: the Lambda authorizer first (a REQUEST event
-with the ``Authorization`` header as identity source; a "simple response" decides), then the
-route's function gets the request event with the authorizer's context, and its response
-(``statusCode``, ``headers``, ``body``, ``isBase64Encoded``) becomes the answer.
+Each request is what the HTTP API would do with it: the route (``METHOD /path`` with its path
+parameters) picks one API group's function, as ``stacks.api`` declares them; then, for a route
+that is not public, the Lambda authorizer (a REQUEST event with the ``Authorization`` header as
+identity source; a "simple response" decides), then the route's function gets the request
+event with the authorizer's context, and its response (``statusCode``, ``headers``, ``body``,
+``isBase64Encoded``) becomes the answer. A request no route matches is API Gateway's 404.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from stacks.rehearse.lambdas import Lambdas
+from estudio.api.groups import GROUPS
+from stacks.rehearse.lambdas import Lambdas, api_function
 from stacks.rehearse.world import ACCOUNT, REGION
 
 API_ID = "rehearse1"
 DOMAIN = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
 AUTHORIZER = "authorizer"
-# Route prefix → the function folder serving it (first match wins), as the API stack wires them.
-ROUTES: tuple[tuple[str, str], ...] = (("/", "api"),)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # API Gateway's template: /v1/projects/{project_id}, /static/{proxy+}
+    function: str  # the rehearsed function's name (``api_<group>``)
+    public: bool  # no authorizer
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def pattern(self) -> re.Pattern[str]:
+        parts = re.split(r"(\{[^}]+\})", self.path)
+        regex = "".join(
+            (".+" if part.endswith("+}") else "[^/]+") if part.startswith("{") else re.escape(part)
+            for part in parts
+        )
+        return re.compile(regex + "$")
+
+
+def _routes() -> tuple[Route, ...]:
+    from stacks.api import group_routes
+
+    return tuple(
+        Route(method, path, api_function(group.name), group.public)
+        for group in GROUPS
+        if group.cloud
+        for method, path in group_routes(group)
+    )
+
+
+# Every route the API stack declares, each to its group's function.
+ROUTES: tuple[Route, ...] = _routes()
 
 
 class ApiError(Exception):
@@ -42,8 +79,22 @@ class Response:
         return json.loads(self.body or b"null")
 
 
-def route_function(path: str) -> str:
-    return next(function for prefix, function in ROUTES if path.startswith(prefix))
+def route_of(method: str, path: str) -> Route | None:
+    """The route API Gateway picks: the matching one with the most literal text (a greedy
+    ``{proxy+}`` last), or none."""
+    matches = [r for r in ROUTES if r.method == method and r.pattern().match(path)]
+    if not matches:
+        return None
+    return max(
+        matches, key=lambda r: (not r.path.endswith("+}"), len(re.sub(r"{[^}]+}", "", r.path)))
+    )
+
+
+def route_function(method: str, path: str) -> str:
+    route = route_of(method, path)
+    if route is None:
+        raise KeyError(f"no route for {method} {path}")
+    return route.function
 
 
 class HttpApi:
@@ -51,7 +102,7 @@ class HttpApi:
         self.lambdas = lambdas
         self.api_key = api_key
 
-    def _request_context(self, method: str, path: str) -> dict[str, Any]:
+    def _request_context(self, method: str, path: str, route_key: str) -> dict[str, Any]:
         now = time.time()
         return {
             "accountId": ACCOUNT,
@@ -66,7 +117,7 @@ class HttpApi:
                 "userAgent": "estudio-rehearse",
             },
             "requestId": uuid.uuid4().hex[:16],
-            "routeKey": "$default",
+            "routeKey": route_key,
             "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "timeEpoch": int(now * 1000),
@@ -88,8 +139,40 @@ class HttpApi:
             **{name.lower(): value for name, value in (headers or {}).items()},
         }
         path_only, _, query = path.partition("?")
-        context = self._request_context(method, path_only)
-        decision = self.lambdas.invoke(
+        route = route_of(method, path_only)
+        if route is None:
+            return Response(404, {}, b'{"message":"Not Found"}')
+        context = self._request_context(method, path_only, route.key)
+        authorizer_context: dict[str, Any] = {}
+        if not route.public:
+            decision = self._authorize(method, path_only, query, sent, context)
+            if not decision.get("isAuthorized"):
+                return Response(403, {}, b'{"message":"Forbidden"}')
+            authorizer_context = {"authorizer": {"lambda": decision.get("context", {})}}
+        event = {
+            "version": "2.0",
+            "routeKey": route.key,
+            "rawPath": path_only,
+            "rawQueryString": query,
+            "headers": sent,
+            "requestContext": {**context, **authorizer_context},
+            "body": raw.decode("utf-8") if raw else None,
+            "isBase64Encoded": False,
+        }
+        answer = self.lambdas.invoke(route.function, event)
+        payload = answer.get("body") or ""
+        data = base64.b64decode(payload) if answer.get("isBase64Encoded") else payload.encode()
+        return Response(int(answer["statusCode"]), dict(answer.get("headers") or {}), data)
+
+    def _authorize(
+        self,
+        method: str,
+        path_only: str,
+        query: str,
+        sent: dict[str, str],
+        context: dict[str, Any],
+    ) -> dict[str, Any]:
+        decision: dict[str, Any] = self.lambdas.invoke(
             AUTHORIZER,
             {
                 "version": "2.0",
@@ -97,29 +180,14 @@ class HttpApi:
                 "routeArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/$default/"
                 f"{method}{path_only}",
                 "identitySource": [sent["authorization"]],
-                "routeKey": "$default",
+                "routeKey": context["routeKey"],
                 "rawPath": path_only,
                 "rawQueryString": query,
                 "headers": sent,
                 "requestContext": context,
             },
         )
-        if not decision.get("isAuthorized"):
-            return Response(403, {}, b'{"message":"Forbidden"}')
-        event = {
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": path_only,
-            "rawQueryString": query,
-            "headers": sent,
-            "requestContext": {**context, "authorizer": {"lambda": decision.get("context", {})}},
-            "body": raw.decode("utf-8") if raw else None,
-            "isBase64Encoded": False,
-        }
-        answer = self.lambdas.invoke(route_function(path_only), event)
-        payload = answer.get("body") or ""
-        data = base64.b64decode(payload) if answer.get("isBase64Encoded") else payload.encode()
-        return Response(int(answer["statusCode"]), dict(answer.get("headers") or {}), data)
+        return decision
 
     def call(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
         response = self.request(method, path, body)

@@ -30,6 +30,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from estudio.api.groups import GROUP_ENV, GROUPS
 from estudio.constants import ENV_VOICE_SECRET_ARN
 from estudio.observability import logger
 from estudio.pipeline.asl import StatesError
@@ -37,11 +38,26 @@ from stacks.rehearse.world import ACCOUNT, FAKE_CREDENTIALS, PREFIX, REGION, Wor
 
 # The process environment a function may see besides its own (the OS, this interpreter).
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TZ")
-# The API's functions, as ``stacks.api`` and ``stacks.webhooks`` declare them (name, memory,
-# timeout in seconds, reads the voice keys). The HTTP routes map to these by module path.
-API_FUNCTIONS: tuple[tuple[str, int, int, bool], ...] = (
-    ("api", 1024, 29, True),
-    ("authorizer", 256, 5, False),
+# The API groups whose function reads the voice keys (``stacks.api``: which providers have keys).
+VOICE_GROUPS = ("catalog",)
+
+
+def api_function(group: str) -> str:
+    """The rehearsed name of one API group's function (its bundle's, ``stacks.bundles``)."""
+    return f"api_{group}"
+
+
+# The API's functions, as ``stacks.api`` declares them (name, handler folder, memory, timeout in
+# seconds, reads the voice keys, the API group it serves): one per cloud route group, all
+# running ``functions/api`` with ``ESTUDIO_API_GROUP`` set, and the authorizer. The HTTP
+# routes map to these as the API stack wires them (``stacks.rehearse.api.ROUTES``).
+API_FUNCTIONS: tuple[tuple[str, str, int, int, bool, str | None], ...] = (
+    *(
+        (api_function(g.name), "api", 1024, 29, g.name in VOICE_GROUPS, g.name)
+        for g in GROUPS
+        if g.cloud
+    ),
+    ("authorizer", "authorizer", 256, 5, False, None),
 )
 
 
@@ -52,6 +68,12 @@ class FunctionDef:
     timeout_s: int
     environment: dict[str, str]
     placeholder: str | None = None  # the ASL ``${...}`` this function answers to
+    folder: str | None = None  # its handler folder under functions/ when not ``name``
+
+    @property
+    def source(self) -> str:
+        """The folder under functions/ whose handler this function runs."""
+        return self.folder or self.name
 
     @property
     def function_name(self) -> str:
@@ -105,12 +127,25 @@ def function_defs(world: World) -> dict[str, FunctionDef]:
     data = world.data_plane()
     defs: dict[str, FunctionDef] = {}
 
-    def add(spec: Any, shared: dict[str, str], voice: bool, placeholder: str | None) -> None:
-        env = {**FUNCTION_ENVIRONMENT, **shared, **spec_environment(spec)}
+    def add(
+        spec: Any,
+        shared: dict[str, str],
+        voice: bool,
+        placeholder: str | None,
+        name: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> None:
+        env = {**FUNCTION_ENVIRONMENT, **shared, **spec_environment(spec), **(extra or {})}
         if voice:
             env[ENV_VOICE_SECRET_ARN] = world.voice_secret_arn
-        defs[spec.name] = FunctionDef(
-            spec.name, spec.memory_mb, int(spec.timeout.to_seconds()), env, placeholder
+        key = name or spec.name
+        defs[key] = FunctionDef(
+            key,
+            spec.memory_mb,
+            int(spec.timeout.to_seconds()),
+            env,
+            placeholder,
+            folder=None if key == spec.name else spec.name,
         )
 
     pipeline = stage_environment(data, world.events_queue_url, DeployConfig.record_days)
@@ -121,8 +156,10 @@ def function_defs(world: World) -> dict[str, FunctionDef]:
     api = cloud_environment(
         data, events_queue_url=world.events_queue_url, state_machine_arn=world.state_machine_arn
     )
-    for name, memory, timeout, voice in API_FUNCTIONS:
-        add(FunctionSpec(name, name, memory, Duration.seconds(timeout)), api, voice, None)
+    for name, folder, memory, timeout, voice, group in API_FUNCTIONS:
+        spec = FunctionSpec(folder, name, memory, Duration.seconds(timeout))
+        extra = {GROUP_ENV: group} if group else None
+        add(spec, api, voice, None, name=name, extra=extra)
     from stacks.webhooks import DELIVERY_TIMEOUT
 
     consumer = cloud_environment(data, events_queue_url=world.events_queue_url)
@@ -215,7 +252,7 @@ class Invocation:
 
 
 class Lambdas:
-    """Invoke ``functions/<name>/handler.py`` as Lambda would."""
+    """Invoke each function's ``functions/<folder>/handler.py`` as Lambda would."""
 
     def __init__(
         self,
@@ -238,7 +275,7 @@ class Lambdas:
 
     def _module(self, name: str) -> ModuleType:
         if name not in self._modules:  # the cold start: imported under its own environment
-            path = self.root / "functions" / name / "handler.py"
+            path = self.root / "functions" / self.functions[name].source / "handler.py"
             self._modules[name] = load_module(path, f"rehearse_function_{name}")
         return self._modules[name]
 
@@ -286,4 +323,4 @@ def lambda_cause(error: BaseException, context: LambdaContext) -> str:
     )
 
 
-__all__ = ["ACCOUNT", "REGION", "FunctionDef", "Lambdas", "function_defs"]
+__all__ = ["ACCOUNT", "REGION", "FunctionDef", "Lambdas", "api_function", "function_defs"]

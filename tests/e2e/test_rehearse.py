@@ -84,7 +84,8 @@ def test_given_a_deck_when_rehearsed_then_the_cloud_path_returns_a_playable_vide
     assert (summary["status"], summary["execution"]) == ("succeeded", "SUCCEEDED")
     assert_playable(summary, out)
     called = summary["invocations"]
-    assert STAGE_FUNCTIONS | {"render_scene", "api", "authorizer", "webhooks"} <= set(called)
+    api = {"api_projects", "api_uploads", "api_renders"}  # each request through its group's
+    assert STAGE_FUNCTIONS | api | {"render_scene", "authorizer", "webhooks"} <= set(called)
     assert called["render_scene"]["calls"] == summary["scenes"]
     assert summary["presenter_jobs"] == 0
     assert "fail" not in called

@@ -1,4 +1,7 @@
-"""One synthesis of the whole app per test process (it takes ~10 s), cdk-nag included."""
+"""One synthesis of the whole app per test process (it takes ~10 s), cdk-nag included.
+
+From source (``artifacts=source``): the tests assert on the templates; a deployable synthesis
+needs the layers ``make package`` builds."""
 
 from __future__ import annotations
 
@@ -38,7 +41,10 @@ def synthesized() -> Assembly:
     outdir = Path(tempfile.mkdtemp(prefix="estudio-cdk-"))
     atexit.register(shutil.rmtree, outdir, True)
     app = build_app(
-        cdk.App(outdir=str(outdir), context={"stage": "test", "alarm_email": "ops@example.com"})
+        cdk.App(
+            outdir=str(outdir),
+            context={"stage": "test", "alarm_email": "ops@example.com", "artifacts": "source"},
+        )
     )
     app.synth()  # raises when cdk-nag reports a finding nobody acknowledged
     templates = {

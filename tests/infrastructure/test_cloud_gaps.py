@@ -64,7 +64,7 @@ def test_given_storage_then_the_voice_keys_secret_starts_empty_and_is_exported(
     assert policy["PolicyDocument"]["Statement"] == [{**read, "Resource": {"Ref": secret_id}}]
 
 
-def test_given_the_functions_then_only_speak_and_the_api_get_the_voice_keys(
+def test_given_the_functions_then_only_speak_and_the_api_catalog_get_the_voice_keys(
     assembly: Assembly,
 ) -> None:
     with_keys: list[str] = []
@@ -77,7 +77,10 @@ def test_given_the_functions_then_only_speak_and_the_api_get_the_voice_keys(
             if has_env:
                 assert "VoiceKeys" in json.dumps(env[c.ENV_VOICE_SECRET_ARN]), description
                 with_keys.append(description)
-    assert sorted(with_keys) == ["Narrate one scene", "The Estúdio HTTP API (FastAPI)"]
+    assert sorted(with_keys) == [
+        "Narrate one scene",
+        "The Estúdio HTTP API: catalog routes (FastAPI)",
+    ]
 
 
 def test_given_the_events_consumer_then_it_writes_the_log_and_the_dropbox_outgoing_only(

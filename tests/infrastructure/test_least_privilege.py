@@ -115,7 +115,7 @@ def test_given_stage_policies_then_dynamodb_is_bounded_by_leading_keys_never_api
     assert _leading_keys(_statements(_stage_policy(assembly, "render_scene"))[-1]) == ["job#*"]
 
 
-def test_given_the_authorizer_and_the_api_then_only_they_read_api_keys_and_none_writes_them(
+def test_given_the_authorizer_and_the_api_then_only_they_read_api_keys_and_only_erasure_deletes(
     assembly: Assembly,
 ) -> None:
     (read_policy,) = [
@@ -131,6 +131,13 @@ def test_given_the_authorizer_and_the_api_then_only_they_read_api_keys_and_none_
     assert by_keys[("apikey#*",)] == {"dynamodb:GetItem", "dynamodb:Query"}
     writes = [k for k, actions in by_keys.items() if "dynamodb:PutItem" in actions]
     assert writes and all("apikey#*" not in k for k in writes)
+    # Only the tenant's erasure (its own API group) deletes keys, last; no other policy writes them.
+    for name, policy in assembly.resources("Storage", "AWS::IAM::ManagedPolicy").items():
+        if name.startswith("TenantReadWrite"):
+            continue
+        for statement in _statements(policy):
+            if "apikey#*" in json.dumps(statement.get("Condition", {})):
+                assert not {"dynamodb:PutItem", "dynamodb:DeleteItem"} & set(_actions(statement))
 
 
 def test_given_the_render_container_then_its_role_is_the_render_stage_s_access(

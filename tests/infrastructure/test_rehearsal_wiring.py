@@ -13,12 +13,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from estudio.api.groups import GROUP_ENV
 from estudio.pipeline.asl import StatesError
 from stacks.rehearse.batch import SUBMIT_JOB_SYNC, RenderJobs
 from stacks.rehearse.lambdas import (
     EnvironmentLease,
     FunctionDef,
     Lambdas,
+    api_function,
     function_defs,
     sandbox_environment,
 )
@@ -67,14 +69,18 @@ def test_given_the_deployed_definition_then_every_task_resource_resolves_to_a_ha
     assert used <= set(resources)
     assert SUBMIT_JOB_SYNC in used
     for fn in defs.values():
-        assert (PROJECT_ROOT / "functions" / fn.name / "handler.py").is_file(), fn.name
+        assert (PROJECT_ROOT / "functions" / fn.source / "handler.py").is_file(), fn.name
         if fn.placeholder:
             assert lambda_arn(fn.name) in used, fn.name
 
 
 # --- the same functions CDK synthesizes ---------------------------------------------------------
 def function_name(assembly: Assembly, props: dict[str, Any]) -> str | None:
-    """Which functions/<name> a synthesized function runs: its staged handler or image command."""
+    """Which function a synthesized one is: the functions/<name> it runs (its staged handler or
+    image command), or ``api_<group>`` for the API group a ``functions/api`` one serves."""
+    group = props.get("Environment", {}).get("Variables", {}).get(GROUP_ENV)
+    if group:
+        return api_function(group)
     command = props.get("ImageConfig", {}).get("Command")
     if command:
         return str(command[0]).split(".")[1]

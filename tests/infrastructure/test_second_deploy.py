@@ -99,7 +99,12 @@ def _synthesize_changed_copy(tmp: Path) -> dict[str, dict[str, Any]]:
     app = build_app(
         cdk.App(
             outdir=str(outdir),
-            context={"stage": "test", "alarm_email": "ops@example.com", "project_root": str(root)},
+            context={
+                "stage": "test",
+                "alarm_email": "ops@example.com",
+                "project_root": str(root),
+                "artifacts": "source",
+            },
         ),
         nag=False,
     )

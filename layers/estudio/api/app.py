@@ -9,21 +9,9 @@ from fastapi.staticfiles import StaticFiles
 
 from estudio.api import problems
 from estudio.api.deps import ApiServices
+from estudio.api.groups import GROUPS, RouteGroup, routers_of
 from estudio.api.guard import RequestGuard, docs_csp
 from estudio.api.login import LocalLogin
-from estudio.api.routers import (
-    brand,
-    catalog,
-    files,
-    glossary,
-    health,
-    projects,
-    renders,
-    tenant,
-    web,
-)
-from estudio.api.routers import webhooks as webhook_routes
-from estudio.api.routers.web import STATIC
 from estudio.api.urls import SignedUrlBlobStore, UrlSigner
 from estudio.jobs import JobRepository
 from estudio.ports import BlobStore, ItemStore, Orchestrator
@@ -52,12 +40,16 @@ def create_app(
     signer: UrlSigner | None = None,
     login: LocalLogin | None = None,
     writers: Writers | None = None,
+    group: RouteGroup | None = None,
 ) -> FastAPI:
     """Build the API.
 
     ``signer`` turns on local mode: downloads and uploads go through the API's own signed
     ``/v1/files`` and ``/v1/uploads`` routes. ``jobs`` must publish to ``webhooks`` (the default
     wires that); pass the same repository to the orchestrator's stage context.
+
+    ``group`` builds one group's app only (``estudio.api.groups``: a cloud function imports
+    that group's routers and no other); by default every group is served.
     """
     settings = settings or Settings()
     webhooks = webhooks or WebhookService(items, allow_private=allow_private_webhooks)
@@ -91,11 +83,14 @@ def create_app(
         path_csp={"/docs": docs_csp(bytes(docs_page.body).decode())},
     )
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, projects, renders, catalog, glossary, webhook_routes, tenant, brand):
-        api.include_router(module.router)
-    if signer is not None:
-        api.include_router(files.router)
+    selected = [group] if group else [g for g in GROUPS if g.cloud or signer is not None]
+    for chosen in selected:
+        for name, router in routers_of(chosen):
+            # The page sits at the root, the API under /v1.
+            (app if name == "web" else api).include_router(router)
     app.include_router(api)
-    app.include_router(web.router)
-    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    if any(chosen.static for chosen in selected):
+        from estudio.api.routers.web import STATIC
+
+        app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

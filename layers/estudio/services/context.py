@@ -11,13 +11,13 @@ from estudio.jobs import JobRepository
 from estudio.ports import BlobStore, ItemStore, Orchestrator
 from estudio.services.audit import AuditLog
 from estudio.settings import Settings
-from estudio.speech.registry import VoiceRegistry, default_registry
 from estudio.webhooks.delivery import WebhookService
 
 if TYPE_CHECKING:
     from estudio.api.login import LocalLogin
     from estudio.api.urls import UrlSigner
     from estudio.script.factory import Writers
+    from estudio.speech.registry import VoiceRegistry
 
 
 @dataclass
@@ -39,6 +39,8 @@ class ApiServices:
 
     def voices(self) -> VoiceRegistry:
         """The voice catalog, built once (a cloud provider's listing is cached inside it)."""
-        if self._voices is None:
+        if self._voices is None:  # loaded here: only the voice routes need the providers
+            from estudio.speech.registry import default_registry
+
             self._voices = default_registry(self.settings)
         return self._voices

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -38,13 +37,10 @@ def test_given_a_hostile_stage_when_read_then_refused() -> None:
         DeployConfig.from_app(App(context={"stage": "dev;rm -rf"}))
 
 
-def test_given_no_prebuilt_layer_when_staging_then_the_package_alone_is_used(
-    tmp_path: Path,
-) -> None:
+def test_given_source_mode_when_staging_the_code_layer_then_the_package_alone_is_used() -> None:
     from stacks.config import PROJECT_ROOT
-    from stacks.layer import layer_source
+    from stacks.layer import source_layer
 
-    source, complete = layer_source(PROJECT_ROOT, tmp_path / "absent")
-    assert complete is False
+    source = source_layer(PROJECT_ROOT, "code")
     assert (source / "python" / "estudio" / "ports.py").is_file()
     assert not list(source.rglob("__pycache__"))
