@@ -5,13 +5,13 @@ its dependencies come in layers, each a set of locked distributions (``requireme
 
 * ``code``   the ``estudio`` package itself (changes with every commit, ~1 MB);
 * ``base``   pydantic, Powertools, httpx, FastAPI + Mangum: what every function imports;
-* ``deck``   python-pptx, lxml, Pillow: opening decks (the parse stage, deck uploads);
+* ``deck``   python-pptx, lxml, Pillow: opening decks on the upload routes;
 * ``speech`` espeak-ng, num2words, the ElevenLabs and Azure SDKs (the speak stage, voices);
 * ``numpy``  numpy (the cloud voices decode audio with it).
 
 The stages that run ffmpeg (plan probes the encoder; render, narrate, assemble, publish encode;
-package extracts the storyboard's frames)
-or LibreOffice (rasterize) are container-image functions (x86_64, the ``office`` target of
+package extracts the storyboard's frames) or LibreOffice (parse converts non-pptx decks,
+rasterize draws slides) are container-image functions (x86_64, the ``office`` target of
 ``containers/render/Dockerfile``): ffmpeg alone is 131 MB unzipped on arm64, numpy 51 MB, and
 an image has a 10 GB limit instead of 250 MB. Their image is built by docker at deploy time.
 
@@ -152,7 +152,8 @@ BUNDLES: tuple[Bundle, ...] = (
     # An execution's end → its job (reads and fails jobs, sends render.failed): base only.
     Bundle("reconcile", "reconcile"),
     Bundle("fail", "fail", stage="FailFunctionArn"),
-    Bundle("parse", "parse", layers=(CODE_LAYER, "base", "deck"), stage="ParseFunctionArn"),
+    # LibreOffice converts .ppt, .odp and Strict decks and poppler reads PDFs (ADR 0011).
+    _stage_image("parse", "ParseFunctionArn"),
     Bundle(
         "speak",
         "speak",

@@ -38,9 +38,6 @@ from stacks.environment import allow_voice_keys, cloud_environment
 from stacks.functions import FunctionFactory, FunctionSpec, retention
 from stacks.nag import acknowledge, acknowledge_wildcards
 from stacks.render import (
-    BUILD_CONTEXT_EXCLUDE,
-    DOCKERFILE,
-    OFFICE_TARGET,
     RenderJobs,
     RenderStack,
     render_job_definitions,
@@ -66,7 +63,6 @@ class StageSpec:
     placeholder: str  # the ASL's ${...} name
     spec: FunctionSpec
     access: str  # its entry in ``stacks.access.STAGE_ACCESS``
-    image: bool = False  # needs LibreOffice: the container image, not the zip + layer
     voice_keys: bool = False  # reads the voice providers' keys (Secrets Manager)
 
 
@@ -81,7 +77,6 @@ STAGES: tuple[StageSpec, ...] = (
             ephemeral_mb=2048,
         ),
         "parse",
-        image=True,  # LibreOffice and poppler convert and read non-pptx inputs (docs/adr/0011)
     ),
     StageSpec(
         "RasterizeFunctionArn",
@@ -93,7 +88,6 @@ STAGES: tuple[StageSpec, ...] = (
             ephemeral_mb=4096,
         ),
         "rasterize",
-        image=True,
     ),
     StageSpec(
         "SpeakFunctionArn",
@@ -210,24 +204,10 @@ class PipelineStack(Stack):
         environment = stage_environment(data, events_queue.queue_url, config.record_days)
         factory = FunctionFactory(self, "Functions", config, environment)
 
-        def office_code(stage_name: str) -> lambda_.DockerImageCode:
-            """The LibreOffice image (one build), started at this stage's handler."""
-            return lambda_.DockerImageCode.from_image_asset(
-                str(config.project_root),
-                file=DOCKERFILE,
-                target=OFFICE_TARGET,
-                exclude=BUILD_CONTEXT_EXCLUDE,
-                cmd=[f"functions.{stage_name}.handler.handler"],
-            )
-
         self.stage_functions: dict[str, lambda_.Function] = {}
         for stage in STAGES:
             id_ = stage.spec.name.title().replace("_", "")
-            fn = (
-                factory.image_function(self, id_, stage.spec, office_code(stage.spec.name))
-                if stage.image
-                else factory.function(self, id_, stage.spec)
-            )
+            fn = factory.function(self, id_, stage.spec)  # zip or image: its bundle's kind
             self._grant(fn, data, stage.access)
             if stage.voice_keys:
                 allow_voice_keys(fn, data)
