@@ -18,6 +18,7 @@ from constructs import Construct
 
 from estudio.api.groups import GROUPS, RouteGroup, routers_of
 from estudio.constants import OUTPUT_API_URL
+from stacks.bundles import API_EPHEMERAL_MB, API_MEMORY_MB
 from stacks.config import DeployConfig
 from stacks.environment import allow_voice_keys, cloud_environment
 from stacks.functions import FunctionFactory, FunctionSpec, retention
@@ -97,8 +98,9 @@ class ApiStack(Stack):
                 FunctionSpec(
                     "api",
                     f"The Estúdio HTTP API: {group.name} routes (FastAPI)",
-                    memory_mb=1024,
+                    memory_mb=API_MEMORY_MB.get(group.name, 1024),
                     timeout=Duration.seconds(29),
+                    ephemeral_mb=API_EPHEMERAL_MB.get(group.name, 512),
                     bundle=f"api_{group.name}",
                 ),
             )

@@ -145,6 +145,24 @@ def _api(group: str, *extra_layers: str, cuts: tuple[Cut, ...] = (NO_SPEECH, *NO
     )
 
 
+# Uploads convert decks with LibreOffice and check brand media with ffmpeg (the stage image).
+API_MEMORY_MB = {"uploads": 3008}
+API_EPHEMERAL_MB = {"uploads": 2048}
+
+
+def _api_image(group: str) -> Bundle:
+    """An API group that runs system programs: ``functions/api`` in the stage image."""
+    return Bundle(
+        f"api_{group}",
+        "api",
+        kind=IMAGE,
+        layers=(),
+        api_group=group,
+        image_cmd="functions.api.handler.handler",
+        cuts=(),
+    )
+
+
 BUNDLES: tuple[Bundle, ...] = (
     Bundle("authorizer", "authorizer"),
     Bundle("ingest", "ingest"),
@@ -172,7 +190,9 @@ BUNDLES: tuple[Bundle, ...] = (
     _stage_image("package", "PackageFunctionArn"),
     _api("health"),
     _api("projects", cuts=(NO_SPEECH, NO_DECK_PARSE, *NO_LLM)),
-    _api("uploads", "deck"),
+    # A deck arrives in any format (LibreOffice converts .ppt, .odp and Strict, poppler reads
+    # PDF) and brand music and clips are checked with ffmpeg, as locally: the stage image.
+    _api_image("uploads"),
     _api("renders", cuts=(NO_SPEECH, NO_DECK_PARSE, *NO_LLM)),
     _api("webhooks"),
     _api("catalog", "speech", "numpy", cuts=NO_LLM),

@@ -176,7 +176,10 @@ class FunctionFactory(Construct):
         """A zip function with its bundle's layers, or, for an image bundle, the image."""
         chosen = self.bundle_of(spec)
         if chosen.kind == IMAGE:
-            return self.image_function(scope, id, spec, self.stage_image(chosen))
+            image = self.image_function(scope, id, spec, self.stage_image(chosen))
+            if chosen.api_group:
+                image.add_environment(GROUP_ENV, chosen.api_group)
+            return image
         folder: Path = self.config.project_root / "functions" / spec.name
         if not (folder / "handler.py").is_file():
             raise FileNotFoundError(f"no handler for {spec.name}: {folder / 'handler.py'}")

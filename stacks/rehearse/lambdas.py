@@ -34,6 +34,7 @@ from estudio.api.groups import GROUP_ENV, GROUPS
 from estudio.constants import ENV_VOICE_SECRET_ARN
 from estudio.observability import logger
 from estudio.pipeline.asl import StatesError
+from stacks.bundles import API_MEMORY_MB
 from stacks.rehearse.world import ACCOUNT, FAKE_CREDENTIALS, PREFIX, REGION, World, lambda_arn
 
 # The process environment a function may see besides its own (the OS, this interpreter).
@@ -53,7 +54,14 @@ def api_function(group: str) -> str:
 # routes map to these as the API stack wires them (``stacks.rehearse.api.ROUTES``).
 API_FUNCTIONS: tuple[tuple[str, str, int, int, bool, str | None], ...] = (
     *(
-        (api_function(g.name), "api", 1024, 29, g.name in VOICE_GROUPS, g.name)
+        (
+            api_function(g.name),
+            "api",
+            API_MEMORY_MB.get(g.name, 1024),
+            29,
+            g.name in VOICE_GROUPS,
+            g.name,
+        )
         for g in GROUPS
         if g.cloud
     ),
