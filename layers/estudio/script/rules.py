@@ -275,6 +275,10 @@ class RulesWriter:
             j += 1
         if not same and j < len(lines) and lines[j].code:
             return [], i + 1
+        if not same and j < len(lines) and lines[j].level == line.level:
+            following = lines[j]  # "This lets us:" over long points: it leads the first one
+            if not (following.email or following.text.rstrip().endswith(":")):
+                return [following], j + 1
         return (same, j) if same else (None, i + 1)
 
     @staticmethod

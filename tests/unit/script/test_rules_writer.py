@@ -220,3 +220,22 @@ def test_given_an_unusable_answer_when_validated_then_it_is_rejected(
 
     with pytest.raises(WriterFailed, match=reason):
         validate_answer(answer, brief("Título"), prompt)
+
+
+def test_given_a_colon_lead_over_long_points_at_its_level_when_written_then_it_leads_the_first() -> (
+    None
+):
+    said = WRITER.write(
+        brief(
+            "Succession pools",
+            text(
+                "This approach allows us to:",
+                "Work out whether we will have the talent we need for specific roles in the future",
+                "Target our hiring to fill future gaps as well as the gaps we have today",
+            ),
+            language="en",
+        )
+    )
+
+    assert "allows us to." not in said
+    assert "This approach allows us to: work out whether we will have the talent" in said
