@@ -31,7 +31,6 @@ from estudio.brand.model import BrandKit
 from estudio.errors import Conflict, InvalidBrandAsset, NotFound
 from estudio.ports import BlobStore, ItemStore
 
-BRAND_KIND = "brand"  # id: the tenant
 ASSET_KIND = "brand_asset"  # id: sha256(tenant, asset id)
 ASSET_PREFIX = "brand/assets/"
 MAX_UPLOAD_BYTES = 50 * 2**20
@@ -132,29 +131,3 @@ def public(kit: BrandKit) -> dict[str, Any]:
     for part in ("intro", "outro"):
         shown.get(part, {}).pop("video_duration_s", None)
     return shown
-
-
-def save_tenant_kit(items: ItemStore, tenant: str, kit: BrandKit) -> None:
-    data = {"kit": kit.model_dump(mode="json")}
-    try:
-        items.create(BRAND_KIND, tenant, tenant, data)
-    except Conflict:
-        items.update(BRAND_KIND, tenant, data)
-
-
-def tenant_kit(items: ItemStore, tenant: str) -> BrandKit | None:
-    try:
-        item = items.get(BRAND_KIND, tenant)
-    except NotFound:
-        return None
-    if item.tenant != tenant:
-        return None
-    return BrandKit.model_validate(item.data["kit"])
-
-
-def render_kit(items: ItemStore, tenant: str, project_data: dict[str, Any]) -> BrandKit | None:
-    """The kit a project's render uses: the project's own, else the tenant's, else none."""
-    own = project_data.get("brand")
-    if own:
-        return BrandKit.model_validate(own)
-    return tenant_kit(items, tenant)

@@ -151,7 +151,7 @@ def create_render(
         if record_id:
             services.items.delete(IDEMPOTENCY_KIND, record_id)
         raise Conflict("the project has no deck yet: upload one first")
-    from estudio.brand.tenant import render_kit  # the project's kit, else the tenant's
+    from estudio.brand.kits import render_kit  # the project's kit, else the tenant's
 
     options = options.model_copy(update={"brand": render_kit(services.items, tenant, project.data)})
     try:

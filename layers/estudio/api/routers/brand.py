@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from estudio.api.deps import ServicesDep, TenantDep
 from estudio.api.schemas import Problem
 from estudio.api.streaming import receive_deck_multipart
+from estudio.brand import kits
 from estudio.brand import tenant as brands
 from estudio.errors import InputError, NotFound
 from estudio.media.ffmpeg import ffmpeg_exe
@@ -85,7 +86,7 @@ async def upload_brand_asset(
 
 @router.get("/brand", summary="The tenant's brand kit", responses={404: {"model": Problem}})
 def get_brand(services: ServicesDep, tenant: TenantDep) -> dict[str, Any]:
-    kit = brands.tenant_kit(services.items, tenant)
+    kit = kits.tenant_kit(services.items, tenant)
     if kit is None:
         raise NotFound("no brand kit yet: PUT /v1/brand")
     return brands.public(kit)
@@ -94,7 +95,7 @@ def get_brand(services: ServicesDep, tenant: TenantDep) -> dict[str, Any]:
 @router.put("/brand", summary="Replace the tenant's brand kit", responses=REFUSED)
 def put_brand(services: ServicesDep, tenant: TenantDep, body: KitBody) -> dict[str, Any]:
     kit = brands.kit_from_body(services.items, services.blobs, tenant, body)
-    brands.save_tenant_kit(services.items, tenant, kit)
+    kits.save_tenant_kit(services.items, tenant, kit)
     return brands.public(kit)
 
 
@@ -107,7 +108,7 @@ def get_project_brand(
     project_id: ProjectId, services: ServicesDep, tenant: TenantDep
 ) -> dict[str, Any]:
     project = owned(services.items, PROJECT_KIND, project_id, tenant)
-    kit = brands.render_kit(services.items, tenant, project.data)
+    kit = kits.render_kit(services.items, tenant, project.data)
     if kit is None:
         raise NotFound("no brand kit for this project or its tenant")
     return brands.public(kit)
