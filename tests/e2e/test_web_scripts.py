@@ -41,7 +41,7 @@ def test_given_a_deck_without_notes_when_the_script_is_written_then_it_shows_and
             page = browser.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(served.url + "/")
+            page.goto(served.login_url())  # the one-time link `estudio serve` prints
             expect(page.locator("#auth-status")).to_have_text("Conectado.", timeout=15_000)
             page.set_input_files("#deck", str(deck))
             page.click("#send")
