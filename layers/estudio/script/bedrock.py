@@ -12,11 +12,10 @@ import time
 from typing import Any
 
 from estudio.errors import WriterBusy, WriterFailed
-from estudio.observability import logger
 from estudio.script.base import SlideBrief, Task, WriterName
-from estudio.script.llm import build_prompt, validate_answer
-from estudio.script.openai_compat import DEFAULT_RETRY
-from estudio.speech.cloud import RetryPolicy, Sleep, call_with_retry
+from estudio.script.llm import build_prompt
+from estudio.script.openai_compat import DEFAULT_RETRY, checked_answer
+from estudio.speech.cloud import RetryPolicy, Sleep
 
 _BUSY_CODES = frozenset(
     {
@@ -67,19 +66,9 @@ class BedrockWriter:
             "messages": [{"role": "user", "content": [{"text": prompt.user}]}],
             "inferenceConfig": {"maxTokens": prompt.max_tokens, "temperature": 0.3},
         }
-        started = time.perf_counter()
-        answer = call_with_retry(
-            lambda: self._converse(request), self.retry, sleep=self.sleep, what="writer bedrock"
+        return checked_answer(
+            self.name, brief, prompt, lambda: self._converse(request), self.retry, self.sleep
         )
-        text = validate_answer(answer, brief, prompt)
-        logger.info(
-            "script written",
-            writer=self.name,
-            scene=brief.index,
-            words=len(text.split()),
-            seconds=round(time.perf_counter() - started, 3),
-        )
-        return text
 
     def _converse(self, request: dict[str, Any]) -> str:
         from botocore.exceptions import BotoCoreError, ClientError

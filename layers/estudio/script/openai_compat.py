@@ -11,6 +11,7 @@ unreadable answers ``WriterFailed``; answers that are not usable narration
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ import httpx
 from estudio.errors import WriterBusy, WriterFailed
 from estudio.observability import logger
 from estudio.script.base import SlideBrief, Task, WriterName
-from estudio.script.llm import build_prompt, validate_answer
+from estudio.script.llm import Prompt, build_prompt, validate_answer
 from estudio.speech.cloud import RetryPolicy, Sleep, call_with_retry
 
 DEFAULT_RETRY = RetryPolicy(attempts=2, base_delay_s=1.0, max_delay_s=4.0)
@@ -58,19 +59,9 @@ class OpenAIWriter:
             "max_tokens": prompt.max_tokens,
             "stream": False,
         }
-        started = time.perf_counter()
-        answer = call_with_retry(
-            lambda: self._ask(body), self.retry, sleep=self.sleep, what="writer openai"
+        return checked_answer(
+            self.name, brief, prompt, lambda: self._ask(body), self.retry, self.sleep
         )
-        text = validate_answer(answer, brief, prompt)
-        logger.info(
-            "script written",
-            writer=self.name,
-            scene=brief.index,
-            words=len(text.split()),
-            seconds=round(time.perf_counter() - started, 3),
-        )
-        return text
 
     def _ask(self, body: dict[str, Any]) -> str:
         headers = {"Content-Type": "application/json"}
@@ -95,3 +86,25 @@ class OpenAIWriter:
         if not isinstance(content, str):
             raise WriterFailed("the LLM answered something unreadable")
         return content
+
+
+def checked_answer(
+    writer: WriterName,
+    brief: SlideBrief,
+    prompt: Prompt,
+    ask: Callable[[], str],
+    retry: RetryPolicy,
+    sleep: Sleep,
+) -> str:
+    """Ask (retrying what is transient), validate the answer, log how it went (never the text)."""
+    started = time.perf_counter()
+    answer = call_with_retry(ask, retry, sleep=sleep, what=f"writer {writer}")
+    text = validate_answer(answer, brief, prompt)
+    logger.info(
+        "script written",
+        writer=writer,
+        scene=brief.index,
+        words=len(text.split()),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    return text
