@@ -22,7 +22,13 @@ from estudio.deck.formats import DeckFormat
 from estudio.deck.safety import MAX_CONTROL_PART_BYTES, read_bounded
 from estudio.errors import CorruptDeck, RasterizeError
 from estudio.observability import logger
-from estudio.slides.rasterize import find_soffice, run_tool, seed_profile, store_profile
+from estudio.slides.rasterize import (
+    find_soffice,
+    run_tool,
+    seed_profile,
+    soffice_convert_argv,
+    store_profile,
+)
 
 PPTX_FILTER = "pptx:Impress MS PowerPoint 2007 XML"
 _SUFFIX = {"ppt": ".ppt", "odp": ".odp", "pptx-strict": ".pptx"}
@@ -85,21 +91,7 @@ def libreoffice_to_pptx(
     if staged.exists() or staged.is_symlink():
         staged.unlink()
     os.symlink(src.resolve(), staged)
-    argv = [
-        exe,
-        f"-env:UserInstallation={profile.resolve().as_uri()}",
-        "--headless",
-        "--invisible",
-        "--norestore",
-        "--nologo",
-        "--nolockcheck",
-        "--nodefault",
-        "--convert-to",
-        PPTX_FILTER,
-        "--outdir",
-        str(out_dir),
-        str(staged),
-    ]
+    argv = soffice_convert_argv(exe, profile, PPTX_FILTER, out_dir, staged)
     try:
         run_tool(argv, timeout_s, "LibreOffice conversion")
     except RasterizeError as e:

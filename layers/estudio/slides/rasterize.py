@@ -122,6 +122,27 @@ def store_profile(profile: Path, cache: Path | None) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def soffice_convert_argv(
+    exe: str, profile: Path, filter_name: str, out_dir: Path, src: Path
+) -> list[str]:
+    """A headless ``soffice --convert-to`` of ``src`` into ``out_dir`` with its own profile."""
+    return [
+        exe,
+        f"-env:UserInstallation={profile.resolve().as_uri()}",
+        "--headless",
+        "--invisible",
+        "--norestore",
+        "--nologo",
+        "--nolockcheck",
+        "--nodefault",
+        "--convert-to",
+        filter_name,
+        "--outdir",
+        str(out_dir),
+        str(src),
+    ]
+
+
 def deck_to_pdf(
     deck_path: Path,
     work_dir: Path,
@@ -140,22 +161,11 @@ def deck_to_pdf(
     # A fixed ASCII name: LibreOffice names its output after the input and dislikes odd names.
     src = src_dir / ("deck" + (deck_path.suffix.lower() or ".pptx"))
     os.symlink(deck_path.resolve(), src)
-    argv = [
-        exe,
-        f"-env:UserInstallation={profile.resolve().as_uri()}",
-        "--headless",
-        "--invisible",
-        "--norestore",
-        "--nologo",
-        "--nolockcheck",
-        "--nodefault",
-        "--convert-to",
-        _PDF_FILTER,
-        "--outdir",
-        str(out_dir),
-        str(src),
-    ]
-    run_tool(argv, timeout_s, "LibreOffice PDF export")
+    run_tool(
+        soffice_convert_argv(exe, profile, _PDF_FILTER, out_dir, src),
+        timeout_s,
+        "LibreOffice PDF export",
+    )
     pdf = out_dir / "deck.pdf"
     if not pdf.is_file() or pdf.stat().st_size == 0:
         # soffice exits 0 even when it could not load the document.
