@@ -90,6 +90,10 @@ def test_given_a_gpu_without_nvenc_when_preflight_runs_then_libx264_with_the_dri
     entry = _entrypoint()
     records = _Records()
     std = logging.getLogger(SERVICE)  # the standard logger under estudio's Powertools logger
+    # Another test in this process may have raised its level or disabled it (logging config).
+    level, disabled = std.level, std.disabled
+    std.setLevel(logging.INFO)
+    std.disabled = False
     std.addHandler(records)
 
     # When the preflight runs
@@ -97,6 +101,8 @@ def test_given_a_gpu_without_nvenc_when_preflight_runs_then_libx264_with_the_dri
         found = entry.preflight(None, "auto", which=lambda name: str(smi))
     finally:
         std.removeHandler(records)
+        std.setLevel(level)
+        std.disabled = disabled
 
     # Then the GPU and driver are reported, and the fallback is libx264 for ffmpeg's reason
     assert (found.gpu, found.driver, found.encoder) == ("Tesla T4", "550.54.15", "libx264")
