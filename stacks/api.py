@@ -17,10 +17,10 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from estudio.api.groups import GROUPS, RouteGroup, routers_of
-from estudio.constants import ENV_DROPBOX_BUCKET, OUTPUT_API_URL
+from estudio.constants import OUTPUT_API_URL
 from stacks.bundles import API_EPHEMERAL_MB, API_MEMORY_MB
 from stacks.config import DeployConfig
-from stacks.environment import allow_voice_keys, cloud_environment
+from stacks.environment import allow_voice_keys, cloud_environment, group_environment
 from stacks.functions import FunctionFactory, FunctionSpec, retention
 from stacks.nag import acknowledge
 from stacks.storage import DataPlane
@@ -142,7 +142,9 @@ class ApiStack(Stack):
             assert role is not None
             for policy in access[name]:
                 role.add_managed_policy(policy)
-        self.functions["tenant"].add_environment(ENV_DROPBOX_BUCKET, data.dropbox.bucket_name)
+        for name, fn in self.functions.items():
+            for key, value in group_environment(name, data).items():
+                fn.add_environment(key, value)
         for name in ("uploads", "renders", "webhooks"):  # deck.parsed, job events, replays
             events_queue.grant_send_messages(self.functions[name])
         allow_voice_keys(self.functions["catalog"], data)  # which providers have keys
