@@ -33,7 +33,8 @@ OBJECT_PUT = [
     "s3:AbortMultipartUpload",
     "s3:ListMultipartUploadParts",
 ]
-OBJECT_WRITE = [*OBJECT_PUT, "s3:DeleteObject"]
+# Deleting removes every version (estudio.adapters.aws.blobs: an erasure leaves none behind).
+OBJECT_WRITE = [*OBJECT_PUT, "s3:DeleteObject", "s3:DeleteObjectVersion"]
 TABLE_READ = [
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -58,6 +59,7 @@ STAGE_OBJECT_REASON = (
 # Every item kind the product stores (``{kind}#`` starts each partition key of the table and
 # of both indexes). API keys are the authorizer's alone.
 API_KEY_KINDS = ("apikey",)
+TENANT_MARKER_KINDS = ("tenant",)  # written with a tenant's first key, erased with its keys
 API_KINDS = (
     "project",
     "upload",
@@ -91,7 +93,10 @@ def bucket_policy(
         description=f"{'Read-write' if write else 'Read'} access to one bucket's objects",
         statements=[
             iam.PolicyStatement(actions=actions, resources=[objects]),
-            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
+            iam.PolicyStatement(
+                actions=["s3:ListBucket", *(["s3:ListBucketVersions"] if write else [])],
+                resources=[bucket.bucket_arn],
+            ),
         ],
     )
     suffix = f" under {prefix}" if prefix else ""
@@ -189,6 +194,7 @@ class StageAccess:
     items: tuple[tuple[str, tuple[str, ...]], ...] = (("job", ITEM_UPDATE),)
     lists_artifacts: bool = True  # ``exists`` needs ListBucket to see a 404, not a 403
     dropbox_read: bool = False
+    dropbox_outgoing_write: bool = False  # error.json beside a refused deck
 
 
 def stage_statements(
@@ -323,16 +329,20 @@ STAGE_ACCESS: dict[str, StageAccess] = {
     "fail": StageAccess(),
     "render_container": RENDER_SCENE_ACCESS,
     # The deck copied in, the job created, its tenant's glossary read, the Powertools
-    # idempotency records ("idempotency#ingest").
+    # idempotency records ("idempotency#ingest"), the tenant's existence checked.
     "ingest": StageAccess(
         writes=("jobs/*/input/*",),
         items=(
             ("job", ITEM_CREATE),
             ("glossary", ITEM_READ),
+            ("tenant", ITEM_READ),
             ("idempotency", (*ITEM_CREATE, "dynamodb:DeleteItem")),
         ),
         lists_artifacts=False,
         dropbox_read=True,
+        # A deck's folder must name a tenant that has a key (its "tenant" marker item, written
+        # with its first key: key items stay unread); otherwise only outgoing/<name>/error.json.
+        dropbox_outgoing_write=True,
     ),
     "reconcile": StageAccess(),  # the job item only
 }

@@ -20,7 +20,7 @@ from estudio.api.groups import GROUPS, RouteGroup, routers_of
 from estudio.constants import OUTPUT_API_URL
 from stacks.bundles import API_EPHEMERAL_MB, API_MEMORY_MB
 from stacks.config import DeployConfig
-from stacks.environment import allow_voice_keys, cloud_environment
+from stacks.environment import allow_voice_keys, cloud_environment, group_environment
 from stacks.functions import FunctionFactory, FunctionSpec, retention
 from stacks.nag import acknowledge
 from stacks.storage import DataPlane
@@ -133,6 +133,7 @@ class ApiStack(Stack):
                 data.artifacts_rw,
                 data.outputs_rw,
                 data.uploads_rw,
+                data.dropbox_rw,  # dropbox/{tenant}/: exported, then erased with every version
                 execution_control,
             ],
         }
@@ -141,6 +142,9 @@ class ApiStack(Stack):
             assert role is not None
             for policy in access[name]:
                 role.add_managed_policy(policy)
+        for name, fn in self.functions.items():
+            for key, value in group_environment(name, data).items():
+                fn.add_environment(key, value)
         for name in ("uploads", "renders", "webhooks"):  # deck.parsed, job events, replays
             events_queue.grant_send_messages(self.functions[name])
         allow_voice_keys(self.functions["catalog"], data)  # which providers have keys

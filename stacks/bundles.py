@@ -41,7 +41,7 @@ RUNTIME_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six"}
 )
 # Only used by `estudio serve` / the CLI: not resolved for the cloud.
-LOCAL_ONLY = frozenset({"uvicorn"})
+LOCAL_ONLY = frozenset({"uvicorn", "uvloop", "httptools"})
 
 LAYERS: Mapping[str, frozenset[str]] = {
     "base": frozenset(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from estudio.constants import (
     ENV_ARTIFACTS_BUCKET,
+    ENV_DROPBOX_BUCKET,
     ENV_EVENTS_QUEUE_URL,
     ENV_OUTPUTS_BUCKET,
     ENV_STATE_MACHINE_ARN,
@@ -38,6 +39,12 @@ def cloud_environment(
     if state_machine_arn:
         env[ENV_STATE_MACHINE_ARN] = state_machine_arn
     return env
+
+
+def group_environment(group: str, data: DataPlane) -> dict[str, str]:
+    """What one API group's function adds: the tenant group (export and erasure) is routed to
+    the dropbox bucket too, for ``dropbox/{tenant}/``."""
+    return {ENV_DROPBOX_BUCKET: data.dropbox.bucket_name} if group == "tenant" else {}
 
 
 def allow_voice_keys(fn: lambda_.Function, data: DataPlane) -> None:

@@ -271,6 +271,8 @@ class PipelineStack(Stack):
         role.add_managed_policy(data.stage_access[name])
         if STAGE_ACCESS[name].dropbox_read:
             role.add_managed_policy(data.dropbox_read)
+        if STAGE_ACCESS[name].dropbox_outgoing_write:
+            role.add_managed_policy(data.dropbox_outgoing_write)
 
     def _failures_queue(self, id: str) -> sqs.Queue:
         queue = sqs.Queue(

@@ -37,6 +37,7 @@ from stacks.access import (
     API_KEY_KINDS,
     API_KINDS,
     STAGE_ACCESS,
+    TENANT_MARKER_KINDS,
     bucket_policy,
     objects_write_policy,
     secret_read_policy,
@@ -76,6 +77,8 @@ class DataPlane:
     tenant_rw: iam.IManagedPolicy
     table_put: iam.IManagedPolicy
     dropbox_outgoing_write: iam.IManagedPolicy
+    # The tenant's export and erasure: its own dropbox folder, read and deleted (every version).
+    dropbox_rw: iam.IManagedPolicy
     # Per stage (``stacks.access.STAGE_ACCESS``): exactly the keys and items it touches.
     stage_access: dict[str, iam.IManagedPolicy]
 
@@ -258,7 +261,10 @@ class StorageStack(Stack):
                 self.table,
                 indexes,
                 write=True,
-                kinds=(*API_KINDS, *API_KEY_KINDS),
+                kinds=(*API_KINDS, *API_KEY_KINDS, *TENANT_MARKER_KINDS),
+            ),
+            dropbox_rw=bucket_policy(
+                self, "DropboxReadWrite", self.dropbox, write=True, prefix=DROPBOX_PREFIX
             ),
             dropbox_outgoing_write=objects_write_policy(
                 self,

@@ -13,6 +13,7 @@ from typing import Final
 ENV_PREFIX: Final = "ESTUDIO_AWS_"
 ENV_ARTIFACTS_BUCKET: Final = "ESTUDIO_AWS_ARTIFACTS_BUCKET"
 ENV_OUTPUTS_BUCKET: Final = "ESTUDIO_AWS_OUTPUTS_BUCKET"
+ENV_DROPBOX_BUCKET: Final = "ESTUDIO_AWS_DROPBOX_BUCKET"  # the tenant functions (export, erasure)
 ENV_UPLOADS_BUCKET: Final = "ESTUDIO_AWS_UPLOADS_BUCKET"
 ENV_TABLE: Final = "ESTUDIO_AWS_TABLE"
 ENV_STATE_MACHINE_ARN: Final = "ESTUDIO_AWS_STATE_MACHINE_ARN"
@@ -43,6 +44,7 @@ IDEMPOTENCY_PK_PREFIX: Final = "idempotency#"
 # --- blob routing: key patterns that live outside the artifacts bucket --------------------------
 OUTPUT_KEY_PATTERN: Final = "jobs/*/out/*"
 UPLOAD_KEY_PATTERN: Final = "uploads/*"
+DROPBOX_KEY_PATTERN: Final = "dropbox/*"
 # Objects under these patterns are tagged so a lifecycle rule expires them (S3 lifecycle
 # prefixes cannot hold wildcards, tags can be filtered on).
 # Slide images, speech, segments and the narration are only the render's working material.
@@ -63,6 +65,7 @@ DROPBOX_SUFFIX: Final = ".pptx"
 # ``name.json`` beside ``name.pptx``: render options; results go to ``…/outgoing/name/``.
 DROPBOX_SIDECAR_SUFFIX: Final = ".json"
 DROPBOX_OUTGOING: Final = "outgoing"
+DROPBOX_ERROR_FILE: Final = "error.json"  # what a refused or failed drop gets in outgoing/name/
 
 # --- API keys (the authorizer's lookup; the records are ``estudio.api.keys``') ------------------
 API_KEY_KIND: Final = "apikey"

@@ -34,6 +34,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from estudio.api.keys import TENANT_PATTERN, tenant_exists
+from estudio.constants import DROPBOX_ERROR_FILE
 from estudio.errors import Conflict, EstudioError, InvalidOptions, NotFound, UnknownTenant
 from estudio.jobs import JobStatus
 from estudio.models import RenderOptions
@@ -47,7 +48,7 @@ DECK_SUFFIXES = frozenset({".pptx", ".pptm", ".ppt", ".odp", ".pdf"})
 
 DROP_KIND = "dropfile"
 OUTGOING = "outgoing"
-ERROR_FILE = "error.json"
+ERROR_FILE = DROPBOX_ERROR_FILE
 ACTOR = "dropbox"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 _MAX_SIDECAR_BYTES = 64 * 1024

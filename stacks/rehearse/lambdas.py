@@ -128,7 +128,7 @@ class LambdaContext:
 def function_defs(world: World) -> dict[str, FunctionDef]:
     """Every function the rehearsal invokes, with the environment its stack sets."""
     from stacks.config import DeployConfig
-    from stacks.environment import cloud_environment
+    from stacks.environment import cloud_environment, group_environment
     from stacks.functions import FUNCTION_ENVIRONMENT, FunctionSpec, spec_environment
     from stacks.pipeline import STAGES, stage_environment
 
@@ -166,7 +166,7 @@ def function_defs(world: World) -> dict[str, FunctionDef]:
     )
     for name, folder, memory, timeout, voice, group in API_FUNCTIONS:
         spec = FunctionSpec(folder, name, memory, Duration.seconds(timeout))
-        extra = {GROUP_ENV: group} if group else None
+        extra = {GROUP_ENV: group, **group_environment(group, data)} if group else None
         add(spec, api, voice, None, name=name, extra=extra)
     from stacks.webhooks import DELIVERY_TIMEOUT
 

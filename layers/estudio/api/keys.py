@@ -6,18 +6,22 @@ sound verifier. Lookup is by the hash; the final comparison is constant-time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
 import secrets
 from typing import Any
 
-from estudio.errors import InvalidOptions, NotFound, Unauthorized
+from estudio.errors import Conflict, InvalidOptions, NotFound, Unauthorized
 from estudio.observability import logger
 from estudio.ports import ItemStore
 from estudio.webhooks.delivery import find_items
 
 KEY_KIND = "apikey"
+# One item per tenant, written with its first key: lets the dropbox check that a tenant exists
+# without reading key items, which stay the authorizer's (and the erasure's) alone.
+TENANT_KIND = "tenant"
 KEY_PREFIX = "est_"
 TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -37,6 +41,7 @@ def validate_tenant(tenant: str) -> str:
 def create_key(items: ItemStore, tenant: str, label: str | None = None) -> str:
     """Create a key for ``tenant`` and return it; only its hash is stored (print it once)."""
     validate_tenant(tenant)
+    register_tenant(items, tenant)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     digest = hash_key(key)
     items.create(
@@ -89,8 +94,26 @@ def list_keys(items: ItemStore, tenant: str) -> list[dict[str, Any]]:
             return found
 
 
+def register_tenant(items: ItemStore, tenant: str) -> None:
+    """The tenant's marker item (idempotent)."""
+    with contextlib.suppress(Conflict):
+        items.create(TENANT_KIND, tenant, tenant, {})
+
+
+def tenant_registered(items: ItemStore, tenant: str) -> bool:
+    """Whether ``tenant``'s marker exists: a key was created for it since markers exist."""
+    try:
+        items.get(TENANT_KIND, tenant)
+    except NotFound:
+        return False
+    return True
+
+
 def tenant_exists(items: ItemStore, tenant: str) -> bool:
-    """A tenant exists once a key was created for it (revoked keys count)."""
+    """A tenant exists once a key was created for it (revoked keys count). Local stores made
+    before the marker existed are answered from their key items."""
+    if tenant_registered(items, tenant):
+        return True
     page, _ = items.list(KEY_KIND, tenant, limit=1)
     return bool(page)
 

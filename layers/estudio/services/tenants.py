@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from estudio.api.keys import KEY_KIND, list_keys
+from estudio.api.keys import KEY_KIND, TENANT_KIND, list_keys
 from estudio.errors import Conflict, InvalidOptions
 from estudio.jobs import JOB_KIND, Job
 from estudio.observability import logger
@@ -53,6 +53,7 @@ TENANT_KINDS: tuple[str, ...] = (
     DROP_KIND,
     TENANT_GLOSSARY_KIND,
     AUDIT_KIND,
+    TENANT_KIND,  # the marker just before the keys: a retried erasure still authenticates
     KEY_KIND,
 )
 

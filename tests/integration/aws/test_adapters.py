@@ -93,6 +93,22 @@ def test_given_key_when_delete_then_gone_and_deleting_again_is_fine(blobs: S3Blo
     assert not blobs.exists("cache/x.bin")
 
 
+def test_given_a_versioned_bucket_when_a_key_is_deleted_then_no_version_of_it_stays(
+    cloud: FakeCloud, blobs: S3BlobStore
+) -> None:
+    s3 = cloud.client("s3")
+    s3.put_bucket_versioning(Bucket=cloud.artifacts, VersioningConfiguration={"Status": "Enabled"})
+    for body in (b"first", b"second", b"third"):
+        blobs.put_bytes("projects/p1/deck.pptx", body)
+    blobs.put_bytes("projects/p1/deck.pptx.bak", b"a longer key with the same start")
+
+    blobs.delete("projects/p1/deck.pptx")
+
+    listed = s3.list_object_versions(Bucket=cloud.artifacts, Prefix="projects/p1/")
+    left = [v["Key"] for v in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]]
+    assert left == ["projects/p1/deck.pptx.bak"]
+
+
 def test_given_key_when_presigning_then_urls_name_bucket_key_and_filename(
     cloud: FakeCloud, blobs: S3BlobStore
 ) -> None:

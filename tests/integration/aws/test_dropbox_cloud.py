@@ -11,6 +11,7 @@ import pytest
 
 from estudio.adapters.aws.context import cached_adapters
 from estudio.adapters.aws.ingest import DropboxObject, dropbox_objects
+from estudio.api.keys import create_key, tenant_exists
 from estudio.jobs import JOB_KIND, JobStatus
 from estudio.pipeline import keys
 from tests.events.loader import FakeLambdaContext, load_event, load_handler
@@ -21,8 +22,15 @@ OUTGOING = "dropbox/acme/rh/outgoing/Integração 2025/"
 OUTPUT_NAMES = ("video.mp4", "subtitles.vtt", "subtitles.srt", "thumbnail.jpg", "manifest.json")
 
 
-def _drop(cloud: FakeCloud, key: str = DECK_KEY, sidecar: bytes | None = None) -> dict[str, Any]:
-    """Upload the sidecar (first, as documented), then the deck; the deck's EventBridge event."""
+def _drop(
+    cloud: FakeCloud, key: str = DECK_KEY, sidecar: bytes | None = None, known: bool = True
+) -> dict[str, Any]:
+    """Upload the sidecar (first, as documented), then the deck; the deck's EventBridge event.
+    ``known``: the folder's tenant has a key (a tenant exists once one was created)."""
+    tenant = DropboxObject(bucket=cloud.dropbox, key=key).tenant
+    items = cached_adapters().items
+    if known and not tenant_exists(items, tenant):
+        create_key(items, tenant)
     s3 = cloud.client("s3")
     if sidecar is not None:
         s3.put_object(Bucket=cloud.dropbox, Key=key[: -len(".pptx")] + ".json", Body=sidecar)
@@ -172,6 +180,37 @@ def test_given_a_refused_deck_when_its_events_are_consumed_then_error_json_lands
     error = json.loads(files["error.json"])
     assert error["code"] == "invalid_options"
     assert error["render_id"].startswith("dbx-")
+
+
+def test_given_a_folder_no_key_was_created_for_when_a_deck_lands_then_only_error_json_says_so(
+    cloud: FakeCloud,
+) -> None:
+    result = load_handler("ingest").handler(_drop(cloud, known=False), FakeLambdaContext())
+
+    assert result["jobs"][0]["job_id"] is None
+    assert _executions(cloud) == []
+    assert cached_adapters().items.list(JOB_KIND, "acme")[0] == []
+    files = _outgoing(cloud)
+    assert list(files) == ["error.json"]
+    error = json.loads(files["error.json"])
+    assert error["code"] == "unknown_tenant"
+    assert "'acme'" in error["message"]
+
+
+def test_given_a_folder_in_capitals_when_a_deck_lands_then_it_renders_for_the_lowercase_tenant(
+    cloud: FakeCloud,
+) -> None:
+    create_key(cached_adapters().items, "acme")
+    key = "dropbox/ACME/rh/aula.pptx"
+
+    result = load_handler("ingest").handler(_drop(cloud, key=key, known=False), FakeLambdaContext())
+
+    (started,) = result["jobs"]
+    job = cached_adapters().jobs.get(started["job_id"])
+    assert job.tenant == "acme"
+    assert len(_executions(cloud)) == 1
+    origin = cached_adapters().items.get(JOB_KIND, job.id).data["dropbox_origin"]
+    assert origin["outgoing"] == "dropbox/ACME/rh/outgoing/aula/"  # results beside the deck
 
 
 def test_given_a_dropbox_job_that_succeeds_when_consumed_then_outputs_land_in_outgoing_once(

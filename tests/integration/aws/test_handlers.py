@@ -10,7 +10,7 @@ import pytest
 from estudio import constants as c
 from estudio.adapters.aws.context import cached_adapters
 from estudio.adapters.aws.ingest import dropbox_objects, job_id_for
-from estudio.api.keys import create_key, hash_key, revoke_key
+from estudio.api.keys import create_key, hash_key, revoke_key, tenant_exists
 from estudio.errors import NotFound
 from estudio.jobs import JobStatus
 from estudio.models import RenderOptions
@@ -23,8 +23,12 @@ from tests.integration.aws.conftest import FakeCloud, Receiver, queue_messages
 
 def _drop_deck(cloud: FakeCloud, event: dict[str, Any]) -> str:
     """Put an object where the event says, so the copy has something to copy; return its
-    real version id (moto's), written back into the event."""
+    real version id (moto's), written back into the event. The folder's tenant gets a key
+    first: decks of tenants nobody created a key for are refused."""
     obj = dropbox_objects(event)[0]
+    items = cached_adapters().items
+    if not tenant_exists(items, obj.tenant):
+        create_key(items, obj.tenant)
     put = cloud.client("s3").put_object(Bucket=cloud.dropbox, Key=obj.key, Body=b"PK\x03\x04deck")
     if "Records" in event:
         event["Records"][0]["s3"]["bucket"]["name"] = cloud.dropbox

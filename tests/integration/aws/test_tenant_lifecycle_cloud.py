@@ -1,6 +1,6 @@
 """Export and erasure against the cloud adapters (moto DynamoDB and S3): the same application
 code as locally, through the same ports. After the erasure a table scan and a listing of every
-bucket find nothing of the tenant."""
+version in every bucket (the dropbox's included) find nothing of the tenant."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import json
 import zipfile
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
-from estudio.adapters.aws.context import cached_adapters, stage_settings
+from estudio.adapters.aws.context import cached_adapters, get_cloud_settings, stage_settings
 from estudio.adapters.aws.webhooks import cloud_webhooks
 from estudio.api.app import create_app
 from estudio.api.keys import create_key
+from estudio.constants import ENV_DROPBOX_BUCKET
 from tests.integration.api.conftest import SMALL_DECK, make_deck
 from tests.integration.aws.conftest import FakeCloud
 
@@ -43,17 +45,31 @@ def _table(cloud: FakeCloud) -> list[tuple[str, str]]:
 
 
 def _objects(cloud: FakeCloud) -> set[str]:
+    """Every stored version and delete marker in every bucket: what "nothing stays" means on
+    versioned buckets."""
     s3 = cloud.client("s3")
     found = set()
-    for bucket in (cloud.artifacts, cloud.outputs, cloud.uploads):
-        for entry in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-            found.add(f"{bucket}/{entry['Key']}")
+    for bucket in (cloud.artifacts, cloud.outputs, cloud.uploads, cloud.dropbox):
+        listed = s3.list_object_versions(Bucket=bucket)
+        for entry in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]:
+            found.add(f"{bucket}/{entry['Key']}@{entry['VersionId']}")
     return found
 
 
+def _versioned(cloud: FakeCloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Versioning on, as deployed (stacks/storage.py), and the tenant function's dropbox route."""
+    s3 = cloud.client("s3")
+    for bucket in (cloud.artifacts, cloud.outputs, cloud.uploads):
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    monkeypatch.setenv(ENV_DROPBOX_BUCKET, cloud.dropbox)
+    get_cloud_settings.cache_clear()
+    cached_adapters.cache_clear()
+
+
 def test_given_a_cloud_tenant_when_exported_and_erased_then_the_zip_has_it_and_nothing_stays(
-    cloud: FakeCloud,
+    cloud: FakeCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _versioned(cloud, monkeypatch)
     app, adapters = _app()
     deck = make_deck(SMALL_DECK)
     other = _client(app, adapters.items, "beta")
@@ -70,6 +86,11 @@ def test_given_a_cloud_tenant_when_exported_and_erased_then_the_zip_has_it_and_n
     adapters.blobs.put_bytes(video, b"\x00\x00\x00\x18ftypmp42")
     adapters.blobs.put_bytes(f"jobs/{render['id']}/segments/0000.mp4", b"seg")
     adapters.jobs.succeed(render["id"], {"video.mp4": video}, 1.0)
+    s3 = cloud.client("s3")
+    for body in (b"PK\x03\x04first", b"PK\x03\x04second"):  # a re-drop: two versions
+        s3.put_object(Bucket=cloud.dropbox, Key="dropbox/acme/rh/aula.pptx", Body=body)
+    s3.put_object(Bucket=cloud.dropbox, Key="dropbox/acme/rh/outgoing/aula/error.json", Body=b"{}")
+    adapters.blobs.put_bytes(video, b"\x00\x00\x00\x18ftypmp42 again")  # an older version
 
     exported = acme.get("/v1/tenant/export", follow_redirects=False)
     assert exported.status_code == 303
@@ -80,6 +101,7 @@ def test_given_a_cloud_tenant_when_exported_and_erased_then_the_zip_has_it_and_n
     assert f"projects/{project['id']}/deck/Ação.pptx" in names
     assert f"renders/{render['id']}/video.mp4" in names
     assert "secret" not in json.loads(archive.read("webhooks.json"))[0]
+    assert any(name.endswith("rh/aula.pptx") for name in names), sorted(names)
 
     erased = acme.request("DELETE", "/v1/tenant", json={"confirm": "acme"})
 

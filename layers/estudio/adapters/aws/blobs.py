@@ -20,7 +20,7 @@ from estudio.constants import (
     INTERMEDIATE_TAG_KEY,
     INTERMEDIATE_TAG_VALUE,
 )
-from estudio.errors import InvalidOptions, NotFound
+from estudio.errors import InvalidOptions, NotFound, StorageUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -129,9 +129,29 @@ class S3BlobStore:
         return sorted(keys)
 
     def delete(self, key: str) -> None:
+        """Gone for good: every stored version of ``key`` and its delete markers, not just a new
+        delete marker on a versioned bucket (an erased tenant's old versions must not linger
+        until the noncurrent-version expiry)."""
         check_key(key)
+        bucket = self.bucket_for(key)
         try:
-            self.client.delete_object(Bucket=self.bucket_for(key), Key=key)
+            versions: list[dict[str, str]] = []
+            pages = self.client.get_paginator("list_object_versions").paginate(
+                Bucket=bucket, Prefix=key
+            )
+            for page in pages:
+                for entry in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                    if entry["Key"] == key:  # the prefix also matches longer keys
+                        versions.append({"Key": key, "VersionId": entry["VersionId"]})
+            for start in range(0, len(versions), 1000):  # DeleteObjects takes 1,000 at most
+                answer = self.client.delete_objects(
+                    Bucket=bucket, Delete={"Objects": versions[start : start + 1000], "Quiet": True}
+                )
+                if answer.get("Errors"):
+                    first = answer["Errors"][0]
+                    raise StorageUnavailable(
+                        f"could not delete {key}: {first.get('Code')} {first.get('Message')}"
+                    )
         except (ClientError, BotoCoreError) as error:
             raise translate(error, key) from error
 

@@ -29,7 +29,13 @@ from estudio.adapters.aws.blobs import S3BlobStore
 from estudio.adapters.aws.events import SqsEventSink
 from estudio.adapters.aws.items import DynamoItemStore
 from estudio.adapters.aws.orchestrator import StepFunctionsOrchestrator
-from estudio.constants import ENV_PREFIX, OUTPUT_KEY_PATTERN, RECORD_TTL_DAYS, UPLOAD_KEY_PATTERN
+from estudio.constants import (
+    DROPBOX_KEY_PATTERN,
+    ENV_PREFIX,
+    OUTPUT_KEY_PATTERN,
+    RECORD_TTL_DAYS,
+    UPLOAD_KEY_PATTERN,
+)
 from estudio.jobs import JobRepository
 from estudio.observability import logger
 from estudio.pipeline.context import StageContext
@@ -44,6 +50,7 @@ class CloudSettings(BaseSettings):
     table: str
     outputs_bucket: str | None = None
     uploads_bucket: str | None = None
+    dropbox_bucket: str | None = None  # set where a tenant's dropbox files are exported or erased
     state_machine_arn: str | None = None
     events_queue_url: str | None = None
     idempotency_ttl_s: int = 3600
@@ -95,6 +102,8 @@ def build_adapters(
         routes.append((OUTPUT_KEY_PATTERN, cloud.outputs_bucket))
     if cloud.uploads_bucket:
         routes.append((UPLOAD_KEY_PATTERN, cloud.uploads_bucket))
+    if cloud.dropbox_bucket:
+        routes.append((DROPBOX_KEY_PATTERN, cloud.dropbox_bucket))
     blobs = S3BlobStore(s3_client(session), cloud.artifacts_bucket, routes=routes)
     items = DynamoItemStore(session.resource("dynamodb").Table(cloud.table))
     events = (

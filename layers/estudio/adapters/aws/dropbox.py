@@ -16,13 +16,14 @@ import posixpath
 
 from estudio.adapters.aws.blobs import S3BlobStore
 from estudio.adapters.aws.ingest import DropboxOrigin
+from estudio.constants import DROPBOX_ERROR_FILE
 from estudio.errors import NotFound
 from estudio.jobs import JOB_KIND, Job, JobStatus
 from estudio.observability import logger
 from estudio.ports import ItemStore
 
 FINISHING_EVENTS = frozenset({"render.completed", "render.failed"})
-ERROR_FILE = "error.json"
+ERROR_FILE = DROPBOX_ERROR_FILE
 DELIVERED, FAILED = "delivered", "failed"
 
 

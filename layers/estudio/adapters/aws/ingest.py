@@ -17,7 +17,9 @@ consumer (``estudio.adapters.aws.dropbox``) writes the results to ``…/outgoing
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_plus
@@ -25,13 +27,15 @@ from urllib.parse import unquote_plus
 from pydantic import BaseModel, ValidationError
 
 from estudio.adapters.aws.context import CloudAdapters
+from estudio.api.keys import TENANT_PATTERN, tenant_registered
 from estudio.constants import (
+    DROPBOX_ERROR_FILE,
     DROPBOX_OUTGOING,
     DROPBOX_PREFIX,
     DROPBOX_SIDECAR_SUFFIX,
     DROPBOX_SUFFIX,
 )
-from estudio.errors import Conflict, InvalidOptions, NotFound
+from estudio.errors import Conflict, InvalidOptions, NotFound, UnknownTenant
 from estudio.jobs import JOB_KIND
 from estudio.models import RenderOptions
 from estudio.observability import logger
@@ -48,14 +52,20 @@ class DropboxObject(BaseModel):
     size: int | None = None
 
     @property
-    def tenant(self) -> str:
+    def folder(self) -> str:
+        """The first folder under ``dropbox/`` as written (``Acme``)."""
         parts = self.key.split("/")
         return parts[1] if len(parts) > 2 else ""
 
     @property
+    def tenant(self) -> str:
+        """The tenant that folder names, normalised like the local drop folder's (``acme``)."""
+        return unicodedata.normalize("NFC", self.folder).lower()
+
+    @property
     def is_deck(self) -> bool:
         """A ``.pptx`` under ``dropbox/{tenant}/``, not hidden (``.x``, ``~$x``), not a result."""
-        if not self.key.startswith(DROPBOX_PREFIX) or not self.tenant:
+        if not self.key.startswith(DROPBOX_PREFIX) or not self.folder:
             return False
         folders = self.key.split("/")[2:-1]
         name = posixpath.basename(self.key)
@@ -93,7 +103,7 @@ class DropboxOrigin(BaseModel):
 
 
 class IngestResult(BaseModel):
-    job_id: str
+    job_id: str | None  # None: refused before a job existed (an unknown tenant)
     tenant: str
     execution_arn: str | None  # None: the job failed before starting (a bad sidecar)
     created: bool
@@ -170,6 +180,10 @@ def ingest_object(
     """
     if adapters.orchestrator is None:
         raise InvalidOptions("no state machine configured for the dropbox")
+    if not TENANT_PATTERN.fullmatch(obj.tenant) or not tenant_registered(
+        adapters.items, obj.tenant
+    ):
+        return _refuse_unknown_tenant(adapters, obj)
     job_id = job_id_for(obj)
     deck_key = keys.deck(job_id)
     refused: InvalidOptions | None = None
@@ -213,3 +227,20 @@ def ingest_object(
     arn = adapters.orchestrator.start(job_id, payload.model_dump(mode="json"))
     logger.info("dropbox deck ingested", job_id=job_id, tenant=obj.tenant, new_job=created)
     return IngestResult(job_id=job_id, tenant=obj.tenant, execution_arn=arn, created=created)
+
+
+def _refuse_unknown_tenant(adapters: CloudAdapters, obj: DropboxObject) -> IngestResult:
+    """Like the local drop folder: no job for a tenant no key was created for, only
+    ``outgoing/<name>/error.json`` beside the deck saying why."""
+    error = UnknownTenant(
+        f"no tenant {obj.folder!r}: create a key for it first (estudio keys create --tenant)"
+    )
+    body = {"code": error.code, "message": error.message, "render_id": None}
+    adapters.blobs.write_to(
+        obj.bucket,
+        obj.outgoing_prefix + DROPBOX_ERROR_FILE,
+        json.dumps(body, ensure_ascii=False, indent=2).encode(),
+        "application/json",
+    )
+    logger.warning("dropbox deck refused", code=error.code)
+    return IngestResult(job_id=None, tenant=obj.tenant, execution_arn=None, created=False)
