@@ -9,10 +9,8 @@ from the image header.
 
 from __future__ import annotations
 
-import io
 import re
 import struct
-import warnings
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +18,6 @@ from pathlib import Path
 from typing import Literal
 
 from lxml import etree
-from PIL import Image, UnidentifiedImageError
 from pptx import Presentation
 from pptx.exc import PythonPptxError
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -31,6 +28,14 @@ from pptx.slide import Slide
 
 from estudio.deck.builds import apply_builds
 from estudio.deck.language import detect_language
+from estudio.deck.ooxml_text import (
+    leveled_paragraphs,
+    notes_text,
+    run_fonts,
+    table_cells,
+    table_lines,
+)
+from estudio.deck.pictures import picture_info
 from estudio.deck.safety import inspect_package
 from estudio.deck.unread import alt_texts, fallback_blocks, shape_hidden, smartart_blocks
 from estudio.errors import CorruptDeck, DeckError, DeckTooLarge, EmptyDeck
@@ -99,8 +104,6 @@ PLACEHOLDER_TITLE = re.compile(
     re.IGNORECASE,
 )
 TERMINAL_PUNCTUATION = tuple(".!?:;…")
-_SPACE = re.compile(r"[^\S\n]+")
-_ONLY_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
 
 # What python-pptx, lxml, zipfile and Pillow raise on malformed content they were handed.
 PARSE_FAILURES: tuple[type[BaseException], ...] = (
@@ -251,7 +254,7 @@ def _scene(
     _scan_slide_xml(slide, content)
     _read_unlisted(slide, content)
 
-    notes = _notes_text(slide)
+    notes = notes_text(slide)
     source: Literal["notes", "slide_text", "none"]
     if notes:
         script, source = notes, "notes"
@@ -347,7 +350,7 @@ def _visit(shape: BaseShape, slide: Slide, content: _SlideContent, limits: Limit
         content.fonts |= group.fonts
         return
     if tag == qn("p:pic"):
-        content.pictures.append(_picture(elm, name, slide, limits, content))
+        content.pictures.append(picture_info(elm, name, slide, limits, content.warnings))
         if _is_media(elm):
             content.warnings.append(f"media: {name!r} (audio/video) is shown as a still image")
         return
@@ -360,9 +363,9 @@ def _visit(shape: BaseShape, slide: Slide, content: _SlideContent, limits: Limit
     tx_body = elm.find(qn("p:txBody"))
     if tx_body is None:
         return
-    leveled = _leveled_paragraphs(tx_body)
+    leveled = leveled_paragraphs(tx_body)
     lines = [text for text, _ in leveled]
-    content.fonts |= _run_fonts(tx_body)
+    content.fonts |= run_fonts(tx_body)
     if not lines:
         return
     if ph_type in TITLE_TYPES and content.title is None:
@@ -384,8 +387,8 @@ def _graphic_frame(shape: BaseShape, name: str, content: _SlideContent) -> None:
     uri = data.get("uri") if data is not None else None
     if uri == URI_TABLE and data is not None:
         table = data.find(qn("a:tbl"))
-        cells = _table_cells(table) if table is not None else []
-        rows = _table_lines(cells)
+        cells = table_cells(table) if table is not None else []
+        rows = table_lines(cells)
         if rows:
             content.blocks.append(_Block(shape.top, shape.left, rows, [], cells, shape.height))
     elif uri == URI_CHART:
@@ -398,26 +401,6 @@ def _graphic_frame(shape: BaseShape, name: str, content: _SlideContent) -> None:
         content.warnings.append(f"ole_object: {name!r} (embedded object) is shown as its preview")
     else:
         content.warnings.append(f"unsupported: {name!r} has content that may not render")
-
-
-def _table_cells(table: etree._Element) -> list[list[str]]:
-    """Each row's cells ("" when empty; merged continuation cells skipped); empty rows dropped."""
-    rows: list[list[str]] = []
-    for row in table.iter(qn("a:tr")):
-        cells: list[str] = []
-        for cell in row.iter(qn("a:tc")):
-            if cell.get("hMerge") in ("1", "true") or cell.get("vMerge") in ("1", "true"):
-                continue
-            tx_body = cell.find(qn("a:txBody"))
-            text = " ".join(_paragraphs(tx_body)) if tx_body is not None else ""
-            cells.append(text.rstrip(".;,"))
-        if any(cells):
-            rows.append(cells)
-    return rows
-
-
-def _table_lines(rows: list[list[str]]) -> list[str]:
-    return [", ".join(cell for cell in cells if cell) for cells in rows]
 
 
 def _scan_slide_xml(slide: Slide, content: _SlideContent) -> None:
@@ -437,64 +420,6 @@ def _is_media(pic: etree._Element) -> bool:
     return any(child.tag in MEDIA_TAGS for child in nv_pr) or (
         next(nv_pr.iter(f"{{{NS_P14}}}media"), None) is not None
     )
-
-
-# --- text ----------------------------------------------------------------------------------------
-def _paragraphs(tx_body: etree._Element) -> list[str]:
-    """Each non-empty paragraph's text, whitespace collapsed, slide-number fields dropped."""
-    return [text for text, _ in _leveled_paragraphs(tx_body)]
-
-
-def _leveled_paragraphs(tx_body: etree._Element, keep_empty: bool = False) -> list[tuple[str, int]]:
-    """``_paragraphs`` with each paragraph's outline level (``a:pPr/@lvl``, 0 when absent);
-    ``keep_empty`` keeps empty paragraphs as ``""`` (a blank line in the notes is a pause)."""
-    lines: list[tuple[str, int]] = []
-    for para in tx_body.iter(qn("a:p")):
-        parts: list[str] = []
-        for child in para:
-            if child.tag == qn("a:r"):
-                parts.append(_t(child))
-            elif child.tag == qn("a:br"):
-                parts.append(" ")
-            elif child.tag == qn("a:fld") and not (child.get("type") or "").startswith("slidenum"):
-                parts.append(_t(child))
-        text = _SPACE.sub(" ", "".join(parts).replace("\n", " ")).strip()
-        if text or keep_empty:
-            ppr = para.find(qn("a:pPr"))
-            level = ppr.get("lvl") if ppr is not None else None
-            lines.append((text, int(level) if level and level.isdigit() else 0))
-    return lines
-
-
-def _t(run: etree._Element) -> str:
-    t = run.find(qn("a:t"))
-    return (t.text or "") if t is not None else ""
-
-
-def _run_fonts(tx_body: etree._Element) -> set[str]:
-    return {
-        face
-        for latin in tx_body.iter(qn("a:latin"))
-        if (face := latin.get("typeface") or "") and not face.startswith("+")
-    }
-
-
-def _notes_text(slide: Slide) -> str:
-    if not slide.has_notes_slide:
-        return ""
-    placeholder = slide.notes_slide.notes_placeholder
-    if placeholder is None:
-        return ""
-    tx_body = placeholder._element.find(qn("p:txBody"))
-    if tx_body is None:
-        return ""
-    lines: list[str] = []
-    for text, _ in _leveled_paragraphs(tx_body, keep_empty=True):
-        if _ONLY_NUMBER.match(text):
-            continue
-        if text or (lines and lines[-1]):
-            lines.append(text)  # one blank line between paragraphs stays: a short pause
-    return "\n".join(lines).strip("\n")
 
 
 def _ordered(blocks: list[_Block], slide_height: int | None) -> list[_Block]:
@@ -519,65 +444,3 @@ def _slide_text(content: _SlideContent, slide_height: int) -> str:
 def _sentence(line: str) -> str:
     """Close a bullet with a full stop so the voice pauses between bullets."""
     return line if line.endswith(TERMINAL_PUNCTUATION) else line + "."
-
-
-# --- pictures ------------------------------------------------------------------------------------
-def _picture(
-    pic: etree._Element, name: str, slide: Slide, limits: Limits, content: _SlideContent
-) -> PictureInfo:
-    blip = pic.find(f"{qn('p:blipFill')}/{qn('a:blip')}")
-    if blip is None:
-        content.warnings.append(f"missing_picture: {name!r} has no image data")
-        return PictureInfo(shape_name=name, problem="missing_blip")
-    embed = blip.get(qn("r:embed"))
-    if not embed:
-        if blip.get(qn("r:link")):
-            content.warnings.append(f"linked_picture: {name!r} links to an outside file")
-            return PictureInfo(shape_name=name, problem="linked")
-        content.warnings.append(f"missing_picture: {name!r} has no image data")
-        return PictureInfo(shape_name=name, problem="missing_blip")
-    try:
-        part = slide.part.related_part(embed)
-    except KeyError:
-        content.warnings.append(f"missing_picture: {name!r} points at a missing image")
-        return PictureInfo(shape_name=name, problem="missing_part")
-    size, bomb = _image_size(part.blob)
-    if bomb:
-        content.warnings.append(f"image_too_large: {name!r} is too many pixels to draw")
-        return PictureInfo(shape_name=name, content_type=part.content_type, problem="too_large")
-    info = PictureInfo(
-        shape_name=name,
-        content_type=part.content_type,
-        width_px=size[0] if size else None,
-        height_px=size[1] if size else None,
-    )
-    if size and size[0] * size[1] > limits.max_image_pixels:
-        content.warnings.append(
-            f"image_too_large: {name!r} is {size[0]}x{size[1]} pixels; it may not render"
-        )
-        return info.model_copy(update={"problem": "too_large"})
-    return info
-
-
-def _image_size(blob: bytes) -> tuple[tuple[int, int] | None, bool]:
-    """(width, height) from the image header, or None when unreadable; and whether Pillow refused
-    it as a decompression bomb. Pixels are never decoded."""
-    png = _png_size(blob)
-    if png:
-        return png, False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(blob)) as img:
-                return (int(img.size[0]), int(img.size[1])), False
-    except Image.DecompressionBombError:
-        return None, True
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error, EOFError):
-        return None, False
-
-
-def _png_size(blob: bytes) -> tuple[int, int] | None:
-    if blob[:8] != b"\x89PNG\r\n\x1a\n" or blob[12:16] != b"IHDR":
-        return None
-    width, height = struct.unpack(">II", blob[16:24])
-    return int(width), int(height)
