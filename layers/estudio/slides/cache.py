@@ -37,8 +37,13 @@ PNG = "image/png"
 Rasterizer = Callable[..., dict[int, Path]]
 
 
+def slide_cache_tenant_prefix(tenant: str) -> str:
+    """Every slide-cache entry of a tenant (tenant erasure deletes under it)."""
+    return f"cache/slides/{tenant}/"
+
+
 def slide_cache_prefix(tenant: str, deck_sha256: str) -> str:
-    return f"cache/slides/{tenant}/{deck_sha256}/"
+    return f"{slide_cache_tenant_prefix(tenant)}{deck_sha256}/"
 
 
 def entry_prefix(tenant: str, deck_sha256: str, width: int, height: int) -> str:
