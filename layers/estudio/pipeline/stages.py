@@ -374,34 +374,14 @@ def _fades(scene: ScenePlan, count: int) -> tuple[float, float]:
 
 @stage("narrate", JobRef)
 def narrate(ctx: StageContext, msg: JobRef) -> NarrationResult:
-    """One continuous narration track, each scene's speech placed by sample at its start."""
-    from estudio.media.assemble import encode_narration
-    from estudio.media.audio import AudioPart, build_audio_track
+    """One continuous narration track, each scene's speech placed at its start: spliced from
+    cached per-scene pieces (``estudio.pipeline.narrate_stage``)."""
+    from estudio.pipeline.narrate_stage import build_narration
 
     timeline = _load(ctx, keys.plan(msg.job_id), Plan)
     ffmpeg, _ = _ffmpeg(ctx)
-    with ctx.scratch("narrate") as tmp:
-        parts = []
-        for scene in timeline.scenes:
-            if scene.speech_duration_s > 0:
-                wav = ctx.blobs.get_file(
-                    keys.speech_audio(msg.job_id, scene.index), tmp / f"speech{scene.index:04d}.wav"
-                )
-                parts.append(AudioPart(path=wav, start_s=scene.start_s + scene.speech_offset_s))
-        kit = msg.options.brand
-        if kit is not None:
-            from estudio.brand.stage_parts import card_parts, finish_narration
-
-            cards = card_parts(ctx, msg.job_id, timeline, tmp, kit)
-            parts += [AudioPart(path=p, start_s=at) for p, at in cards]
-        track = tmp / "narration.wav"
-        build_audio_track(parts, timeline.duration_s, track, sample_rate=timeline.sample_rate)
-        encoded = tmp / "narration.m4a"
-        if kit is not None:  # music bed under the voice, loudness normalised and measured
-            finish_narration(ctx, msg.job_id, timeline, kit, track, encoded, ffmpeg, tmp)
-        else:
-            encode_narration(track, encoded, ffmpeg, timeout_s=ctx.settings.limits.stage_timeout_s)
-        ctx.blobs.put_file(keys.narration(msg.job_id), encoded, "audio/mp4")
+    prefix = segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant)
+    build_narration(ctx, msg, timeline, ffmpeg, prefix)
     if ctx.on_progress:  # runs beside the scene renders: a bar, but no share of the job's progress
         ctx.on_progress("narrate", 1, 1)
     return NarrationResult(key=keys.narration(msg.job_id), duration_s=timeline.duration_s)
