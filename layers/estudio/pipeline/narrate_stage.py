@@ -4,8 +4,9 @@ Without a brand kit the track is spliced from per-scene AAC pieces cached per te
 ``cache/segments/{tenant}/aac/`` (``estudio.media.narration_parts``): a piece is encoded once
 for its samples and encoder settings, and a re-render after one edited scene encodes that
 scene's piece only. The whole track is cached too, keyed by its layout (which piece at which
-frame), so an unchanged re-render copies it. With a kit (music bed under the voice, loudness
-normalised and measured) the track is mixed and encoded whole, as before.
+frame), so an unchanged re-render copies it; and so is the assembled video, keyed by the bytes
+of its segments and narration (``assembly_cache_key``). With a kit (music bed under the voice,
+loudness normalised and measured) the track is mixed and encoded whole, as before.
 """
 
 from __future__ import annotations
@@ -116,3 +117,22 @@ def _mixed(
     track = tmp / "narration.wav"
     build_audio_track(voice, timeline.duration_s, track, sample_rate=timeline.sample_rate)
     finish_narration(ctx, msg.job_id, timeline, kit, track, out, ffmpeg, tmp)
+
+
+ASSEMBLY_FORMAT = 1  # bump when assemble_video's output changes for the same inputs
+
+
+def assembly_cache_key(
+    ctx: StageContext, job_id: str, timeline: Plan, title: str | None, ffmpeg: str, prefix: str
+) -> str:
+    """Where the video made of exactly this job's segments and narration is kept: its
+    fingerprint is the bytes of each segment and of the narration, the chapters, the title,
+    the frame rate and the ffmpeg that muxes them."""
+    digest = hashlib.sha256()
+    chapters = [c.model_dump(mode="json") for c in timeline.chapters]
+    digest.update(json.dumps([ASSEMBLY_FORMAT, timeline.fps, title, chapters, ffmpeg]).encode())
+    for scene in timeline.scenes:
+        segment = ctx.blobs.get_bytes(keys.segment(job_id, scene.index))
+        digest.update(hashlib.sha256(segment).digest())
+    digest.update(hashlib.sha256(ctx.blobs.get_bytes(keys.narration(job_id))).digest())
+    return f"{prefix}video/{digest.hexdigest()}.mp4"

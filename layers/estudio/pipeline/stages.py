@@ -102,7 +102,7 @@ def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
 
     ctx.jobs.start_stage(msg.job_id, "parse")
     job = ctx.jobs.get(msg.job_id)
-    deck = read_job_deck(ctx, msg, job.source_name)  # any input format (docs/adr/0011)
+    deck = read_job_deck(ctx, msg, job.source_name, job.tenant)  # any format (docs/adr/0011)
     deck = _apply_overrides(deck, msg)
     deck = _write_scripts(ctx, deck, msg)
     if msg.glossary:
@@ -307,6 +307,7 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
                 (fade_in, fade_out),
                 subtitles,
                 out,
+                segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant),
             )
         else:
             fingerprint = hashlib.sha256(
@@ -396,6 +397,20 @@ def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
     deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
     timeline = _load(ctx, keys.plan(msg.job_id), Plan)
     ffmpeg, _ = _ffmpeg(ctx)
+    output = keys.output(msg.job_id, "video.mp4")
+    cached = None
+    if msg.options.brand is None:  # the same segments and narration: the same video (ADR 0013)
+        from estudio.pipeline.narrate_stage import assembly_cache_key
+
+        prefix = segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant)
+        cached = assembly_cache_key(ctx, msg.job_id, timeline, deck.title, ffmpeg, prefix)
+        if ctx.blobs.exists(cached):
+            with ctx.scratch("assemble") as tmp:
+                ctx.blobs.put_file(
+                    output, ctx.blobs.get_file(cached, tmp / "video.mp4"), "video/mp4"
+                )
+            ctx.progress(msg.job_id, "assemble", 1, 1)
+            return AssembleResult(duration_s=timeline.duration_s, video_key=output)
     with ctx.scratch("assemble") as tmp:
         segments = []
         for done, scene in enumerate(timeline.scenes, start=1):
@@ -427,11 +442,11 @@ def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
             fps=timeline.fps,
         )
         ctx.progress(msg.job_id, "assemble", len(timeline.scenes) + 1, len(timeline.scenes) + 2)
-        ctx.blobs.put_file(keys.output(msg.job_id, "video.mp4"), video, "video/mp4")
+        ctx.blobs.put_file(output, video, "video/mp4")
+        if cached is not None:
+            ctx.blobs.put_file(cached, video, "video/mp4")
     ctx.progress(msg.job_id, "assemble", 1, 1)
-    return AssembleResult(
-        duration_s=timeline.duration_s, video_key=keys.output(msg.job_id, "video.mp4")
-    )
+    return AssembleResult(duration_s=timeline.duration_s, video_key=output)
 
 
 @stage("publish", JobRef)
