@@ -245,7 +245,6 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
     """One scene's video-only segment. Identical segments (same picture, length, captions and
     encoder) are rendered once and reused, within a job and across re-renders."""
     from estudio.media.ffmpeg import scene_encoder
-    from estudio.media.render import render_still_segment
 
     timeline = _load(ctx, keys.plan(msg.job_id), Plan)
     scene = timeline.scenes[msg.index]
@@ -269,6 +268,51 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
         layout = msg.options.avatar_layout if msg.avatar else None
         image_bytes = branded_slide(ctx, msg.options.brand, image_bytes, deck.aspect, layout)
     fade_in, fade_out = _fades(scene, len(timeline.scenes))
+    reused = False
+    cached = None
+    if not msg.avatar and not scene.step_times_s:  # a still: its cached segment, if made before
+        fingerprint = hashlib.sha256(
+            b"\0".join(
+                [
+                    image_bytes,
+                    ass.encode(),
+                    json.dumps(
+                        [scene.duration_s, timeline.fps, encoder, fade_in, fade_out]
+                    ).encode(),
+                ]
+            )
+        ).hexdigest()
+        # Per tenant, like the speech cache: erasing a tenant erases its cached segments.
+        cached = f"{segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant)}{fingerprint}.mp4"
+        reused = ctx.blobs.exists(cached)
+    if reused and cached is not None:
+        ctx.blobs.put_bytes(target, ctx.blobs.get_bytes(cached), "video/mp4")
+    else:
+        reused = _make_segment(
+            ctx, msg, timeline, scene, speech, (image_bytes, ass, fonts), (encoder, ffmpeg), cached
+        )
+    info = SegmentInfo(rendered_on=ctx.settings.render_host, encoder=encoder, reused=reused)
+    _store(ctx, keys.segment_info(msg.job_id, msg.index), info)
+    ctx.item_done(msg.job_id, "render", msg.index, len(timeline.scenes))
+    return SegmentResult(index=msg.index, key=target, reused=reused, encoder=encoder)
+
+
+def _make_segment(
+    ctx: StageContext,
+    msg: RenderSceneTask,
+    timeline: Plan,
+    scene: ScenePlan,
+    speech: Speech,
+    picture: tuple[bytes, str, Path | None],
+    encoding: tuple[str, str],
+    cached: str | None,
+) -> bool:
+    """Encode the scene's segment to its job key (and a still's to ``cached``). True when a
+    build-step segment came from its cache."""
+    image_bytes, ass, fonts = picture
+    encoder, ffmpeg = encoding
+    fade_in, fade_out = _fades(scene, len(timeline.scenes))
+    target = keys.segment(msg.job_id, msg.index)
     reused = False
     with ctx.scratch("render") as tmp:
         image = tmp / "slide.png"
@@ -310,41 +354,24 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
                 segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant),
             )
         else:
-            fingerprint = hashlib.sha256(
-                b"\0".join(
-                    [
-                        image_bytes,
-                        ass.encode(),
-                        json.dumps(
-                            [scene.duration_s, timeline.fps, encoder, fade_in, fade_out]
-                        ).encode(),
-                    ]
-                )
-            ).hexdigest()
-            # Per tenant, like the speech cache: erasing a tenant erases its cached segments.
-            cached = f"{segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant)}{fingerprint}.mp4"
-            if ctx.blobs.exists(cached):
-                ctx.blobs.get_file(cached, out)
-                reused = True
-            else:
-                render_still_segment(
-                    image,
-                    out,
-                    scene.duration_s,
-                    timeline.fps,
-                    encoder,
-                    ffmpeg,
-                    subtitles_ass=subtitles,
-                    fonts_dir=fonts,
-                    fade_in_s=fade_in,
-                    fade_out_s=fade_out,
-                )
+            from estudio.media.render import render_still_segment
+
+            render_still_segment(
+                image,
+                out,
+                scene.duration_s,
+                timeline.fps,
+                encoder,
+                ffmpeg,
+                subtitles_ass=subtitles,
+                fonts_dir=fonts,
+                fade_in_s=fade_in,
+                fade_out_s=fade_out,
+            )
+            if cached is not None:
                 ctx.blobs.put_file(cached, out, "video/mp4")
         ctx.blobs.put_file(target, out, "video/mp4")
-    info = SegmentInfo(rendered_on=ctx.settings.render_host, encoder=encoder, reused=reused)
-    _store(ctx, keys.segment_info(msg.job_id, msg.index), info)
-    ctx.item_done(msg.job_id, "render", msg.index, len(timeline.scenes))
-    return SegmentResult(index=msg.index, key=target, reused=reused, encoder=encoder)
+    return reused
 
 
 def _encoders(ctx: StageContext, job_id: str, timeline: Plan) -> str:
@@ -486,13 +513,18 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
         vtt = vtt_with_position(vtt, msg.options.brand.captions)
     ctx.blobs.put_bytes(outputs["subtitles.vtt"], vtt.encode(), "text/vtt")
     ctx.blobs.put_bytes(outputs["subtitles.srt"], to_srt(cues).encode(), "application/x-subrip")
-    with ctx.scratch("publish") as tmp:
-        first = ctx.blobs.get_file(
-            keys.slide_image(msg.job_id, timeline.scenes[0].slide_number), tmp / "first.png"
-        )
-        make_thumbnail(first, tmp / "thumbnail.jpg")
-        ctx.blobs.put_file(outputs["thumbnail.jpg"], tmp / "thumbnail.jpg", "image/jpeg")
     job = ctx.jobs.get(msg.job_id)
+    first = ctx.blobs.get_bytes(keys.slide_image(msg.job_id, timeline.scenes[0].slide_number))
+    # The thumbnail of this picture, made once (ADR 0013)
+    thumbnail = f"{segment_cache_prefix(job.tenant)}thumb/{hashlib.sha256(first).hexdigest()}.jpg"
+    if ctx.blobs.exists(thumbnail):
+        ctx.blobs.put_bytes(outputs["thumbnail.jpg"], ctx.blobs.get_bytes(thumbnail), "image/jpeg")
+    else:
+        with ctx.scratch("publish") as tmp:
+            (tmp / "first.png").write_bytes(first)
+            make_thumbnail(tmp / "first.png", tmp / "thumbnail.jpg")
+            ctx.blobs.put_file(outputs["thumbnail.jpg"], tmp / "thumbnail.jpg", "image/jpeg")
+            ctx.blobs.put_file(thumbnail, tmp / "thumbnail.jpg", "image/jpeg")
     manifest = Manifest(
         job_id=msg.job_id,
         source_name=deck.source_name,
