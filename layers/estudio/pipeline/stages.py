@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -77,7 +78,26 @@ def stage(
 
 # --- helpers -------------------------------------------------------------------------------------
 def _load(ctx: StageContext, key: str, model: type[M]) -> M:
-    return model.model_validate_json(ctx.blobs.get_bytes(key))
+    data = ctx.blobs.get_bytes(key)
+    if model not in _SHARED:
+        return model.model_validate_json(data)
+    # The deck and the plan are read by every Map iteration: parsed once per content here.
+    memo = (model, hashlib.sha256(data).digest())
+    with _MEMO_LOCK:
+        known = _MEMO.get(memo)
+    if known is not None:
+        return known  # type: ignore[return-value]
+    value = model.model_validate_json(data)
+    with _MEMO_LOCK:
+        if len(_MEMO) >= 8:
+            _MEMO.clear()
+        _MEMO[memo] = value
+    return value
+
+
+_SHARED: tuple[type[BaseModel], ...] = (Deck, Plan)  # frozen models: safe to share
+_MEMO: dict[tuple[type[BaseModel], bytes], BaseModel] = {}
+_MEMO_LOCK = threading.Lock()
 
 
 def _store(ctx: StageContext, key: str, value: BaseModel) -> None:
