@@ -34,8 +34,9 @@ from estudio.services.common import (
     delete_blobs,
 )
 from estudio.services.context import ApiServices
-from estudio.services.projects import delete_project, project_public, scenes
+from estudio.services.projects import delete_project, project_public
 from estudio.services.renders import purge_render, render_public
+from estudio.services.scenes import scenes
 from estudio.speech.cache import CACHE_PREFIX
 from estudio.speech.glossary import TENANT_GLOSSARY_KIND, tenant_glossary
 from estudio.webhooks.delivery import DELIVERY_KIND, SUBSCRIPTION_KIND
