@@ -3,6 +3,7 @@ estimates, a render's step and its live events, and the partner page's API keys.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -178,7 +179,7 @@ def test_given_a_running_render_when_watching_events_then_each_change_once_until
     statuses = [e["status"] for e in events]
     assert statuses[0] == "queued" and statuses[-1] == "failed"
     assert set(statuses) == {"queued", "running", "failed"}
-    assert all(a != b for a, b in zip(events, events[1:], strict=False))  # only on change
+    assert all(a != b for a, b in itertools.pairwise(events))  # only on change
     steps = [e["step"] for e in events if e["step"]]
     assert {"stage": "speak", "done": 2, "total": 2} in steps
     progress = [e["progress"] for e in events]
