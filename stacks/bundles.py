@@ -146,8 +146,9 @@ def _api(group: str, *extra_layers: str, cuts: tuple[Cut, ...] = (NO_SPEECH, *NO
 
 
 # Uploads convert decks with LibreOffice and check brand media with ffmpeg (the stage image).
-API_MEMORY_MB = {"uploads": 3008}
-API_EPHEMERAL_MB = {"uploads": 2048}
+# Previews speak and encode one scene (a presenter's frames too) in the same image.
+API_MEMORY_MB = {"uploads": 3008, "previews": 3008}
+API_EPHEMERAL_MB = {"uploads": 2048, "previews": 1024}
 
 
 def _api_image(group: str) -> Bundle:
@@ -193,6 +194,8 @@ BUNDLES: tuple[Bundle, ...] = (
     # A deck arrives in any format (LibreOffice converts .ppt, .odp and Strict, poppler reads
     # PDF) and brand music and clips are checked with ffmpeg, as locally: the stage image.
     _api_image("uploads"),
+    # Scene previews: espeak-ng, the voice SDKs and ffmpeg, as the speak and render stages.
+    _api_image("previews"),
     _api("renders", cuts=(NO_SPEECH, NO_DECK_PARSE, *NO_LLM)),
     _api("webhooks"),
     _api("catalog", "speech", "numpy", cuts=NO_LLM),
