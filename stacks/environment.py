@@ -43,8 +43,13 @@ def cloud_environment(
 
 def group_environment(group: str, data: DataPlane) -> dict[str, str]:
     """What one API group's function adds: the tenant group (export and erasure) is routed to
-    the dropbox bucket too, for ``dropbox/{tenant}/``."""
-    return {ENV_DROPBOX_BUCKET: data.dropbox.bucket_name} if group == "tenant" else {}
+    the dropbox bucket too, for ``dropbox/{tenant}/``; the upload draws the slide images within
+    the API's 29 s answer, or leaves them out."""
+    if group == "tenant":
+        return {ENV_DROPBOX_BUCKET: data.dropbox.bucket_name}
+    if group == "uploads":
+        return {"ESTUDIO_SLIDES_UPLOAD_TIMEOUT_S": "18"}
+    return {}
 
 
 def allow_voice_keys(fn: lambda_.Function, data: DataPlane) -> None:
