@@ -68,8 +68,7 @@ def rasterize_job(ctx: StageContext, msg: JobRef, deck: Deck) -> int:
 
     size = msg.options.size
     numbers = [s.slide_number for s in deck.scenes]
-    converted = keys.converted_deck(msg.job_id)
-    key = converted if ctx.blobs.exists(converted) else keys.deck(msg.job_id)
+    key = slides_source(ctx, msg.job_id)
     with ctx.scratch("rasterize") as tmp:
         path = ctx.blobs.get_file(key, tmp / "deck.pptx")
         builds = {s.slide_number: s.steps for s in deck.scenes if s.steps}
@@ -102,6 +101,15 @@ def rasterize_job(ctx: StageContext, msg: JobRef, deck: Deck) -> int:
         keys.slides_report(msg.job_id), json.dumps(report).encode(), "application/json"
     )
     return len(wanted)
+
+
+def slides_source(ctx: StageContext, job_id: str) -> str:
+    """The deck the slide images are drawn from: its translated copy (ADR 0017), else the
+    converted file (ADR 0011), else the upload."""
+    for key in (keys.translated_deck(job_id), keys.converted_deck(job_id)):
+        if ctx.blobs.exists(key):
+            return key
+    return keys.deck(job_id)
 
 
 def deck_warnings(ctx: StageContext, job_id: str, deck: Deck) -> list[str]:

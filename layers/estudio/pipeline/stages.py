@@ -105,6 +105,7 @@ def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
     deck = read_job_deck(ctx, msg, job.source_name)  # any input format (docs/adr/0011)
     deck = _apply_overrides(deck, msg)
     deck = _write_scripts(ctx, deck, msg)
+    deck = _translate_slides(ctx, deck, msg)
     if msg.glossary:
         _store(ctx, keys.glossary(msg.job_id), Glossary(entries=msg.glossary))
     if msg.deck_key != keys.deck(msg.job_id):
@@ -152,6 +153,13 @@ def _write_scripts(ctx: StageContext, deck: Deck, msg: JobInput) -> Deck:
         return translate_scripts(written, msg.options.language, ctx.writers, terms, limit)
     language = msg.options.language or deck.language
     return write_scripts(deck, msg.options.script, ctx.writers, language, terms, limit)
+
+
+def _translate_slides(ctx: StageContext, deck: Deck, msg: JobInput) -> Deck:
+    """The slides' text too, into a translated copy of the deck (ADR 0017)."""
+    from estudio.pipeline.slide_translation import translate_job_slides
+
+    return translate_job_slides(ctx, msg, deck)
 
 
 @stage("rasterize", JobRef)
