@@ -64,6 +64,10 @@ class Job(BaseModel):
     duration_s: float | None = None
     stage_seconds: dict[str, float] = {}
     items_done: dict[str, list[int]] = {}  # Map stages: indexes finished
+    # Several languages (ADR 0017): a further language's render names its parent, the parent
+    # each language's render (language -> render id).
+    parent_id: str | None = None
+    children: dict[str, str] = {}
     created_at: float
     updated_at: float
     version: int = 1
@@ -257,6 +261,9 @@ class JobRepository:
         }
         if job.project_id:
             data["project_id"] = job.project_id
+        if job.parent_id:  # a further language's render (ADR 0017)
+            data["parent_id"] = job.parent_id
+            data["language"] = job.options.language
         if job.status == JobStatus.FAILED:
             data["error"] = {"code": job.error_code, "message": job.error_message}
         self.events.publish(event_type, job.tenant, data)
