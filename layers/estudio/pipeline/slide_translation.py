@@ -24,22 +24,23 @@ def _same_language(a: str, b: str) -> bool:
     return a.split("-")[0].lower() == b.split("-")[0].lower()
 
 
-def wants_slide_translation(msg: JobInput, deck: Deck) -> bool:
+def wants_slide_translation(msg: JobInput, source: str) -> bool:
+    """Whether the job draws its slides translated from ``source`` (the deck's language)."""
     options = msg.options
     return bool(
         options.translate_slides
         and options.translate
         and options.language
-        and not _same_language(options.language, deck.language)
+        and not _same_language(options.language, source)
     )
 
 
-def translate_job_slides(ctx: StageContext, msg: JobInput, deck: Deck) -> Deck:
-    """The deck (scene warnings and titles updated) after its slides' text was translated into
-    the job's language; the translated copy stored for the rasterizer. A job that does not
-    translate its slides leaves no copy behind (a re-run with other options is clean)."""
+def translate_job_slides(ctx: StageContext, msg: JobInput, deck: Deck, source: str) -> Deck:
+    """The deck (scene warnings and titles updated) after its slides' text was translated from
+    ``source`` into the job's language; the translated copy stored for the rasterizer. A job
+    that does not translate its slides leaves no copy behind (a re-run is clean)."""
     target = keys.translated_deck(msg.job_id)
-    if not wants_slide_translation(msg, deck):
+    if not wants_slide_translation(msg, source):
         if ctx.blobs.exists(target):
             ctx.blobs.delete(target)
         return deck
@@ -59,13 +60,13 @@ def translate_job_slides(ctx: StageContext, msg: JobInput, deck: Deck) -> Deck:
     assert language is not None
     translator = SlideTextTranslator(llm, [entry.term for entry in msg.glossary])
     converted = keys.converted_deck(msg.job_id)
-    source = converted if ctx.blobs.exists(converted) else msg.deck_key
+    deck_key = converted if ctx.blobs.exists(converted) else msg.deck_key
     with ctx.scratch("translate") as tmp:
-        path = ctx.blobs.get_file(source, tmp / "source.pptx")
+        path = ctx.blobs.get_file(deck_key, tmp / "source.pptx")
         report = translate_deck_file(
             path,
             tmp / "translated.pptx",
-            lambda texts, number: translator.translate(texts, deck.language, language, number),
+            lambda texts, number: translator.translate(texts, source, language, number),
             slide_numbers=[scene.slide_number for scene in deck.scenes],
         )
         ctx.blobs.put_file(target, tmp / "translated.pptx", PPTX_TYPE)

@@ -104,8 +104,9 @@ def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
     job = ctx.jobs.get(msg.job_id)
     deck = read_job_deck(ctx, msg, job.source_name)  # any input format (docs/adr/0011)
     deck = _apply_overrides(deck, msg)
+    spoken_in = deck.language  # the deck's own (the scripts may be translated next)
     deck = _write_scripts(ctx, deck, msg)
-    deck = _translate_slides(ctx, deck, msg)
+    deck = _translate_slides(ctx, deck, msg, spoken_in)
     if msg.glossary:
         _store(ctx, keys.glossary(msg.job_id), Glossary(entries=msg.glossary))
     if msg.deck_key != keys.deck(msg.job_id):
@@ -155,11 +156,11 @@ def _write_scripts(ctx: StageContext, deck: Deck, msg: JobInput) -> Deck:
     return write_scripts(deck, msg.options.script, ctx.writers, language, terms, limit)
 
 
-def _translate_slides(ctx: StageContext, deck: Deck, msg: JobInput) -> Deck:
-    """The slides' text too, into a translated copy of the deck (ADR 0017)."""
+def _translate_slides(ctx: StageContext, deck: Deck, msg: JobInput, source: str) -> Deck:
+    """The slides' text too, from ``source`` into a translated copy of the deck (ADR 0017)."""
     from estudio.pipeline.slide_translation import translate_job_slides
 
-    return translate_job_slides(ctx, msg, deck)
+    return translate_job_slides(ctx, msg, deck, source)
 
 
 @stage("rasterize", JobRef)
