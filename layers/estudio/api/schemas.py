@@ -203,7 +203,7 @@ class RenderCreate(Input):
     script: ScriptMode = "auto"
     languages: Annotated[list[Language], Field(max_length=8)] = Field(
         default=[],
-        description="Render in several languages, e.g. `[\"pt-BR\", \"en\"]`: the first is "
+        description='Render in several languages, e.g. `["pt-BR", "en"]`: the first is '
         "this render's, each further one a render of its own linked to it (see `languages` in "
         "the answer), its scripts translated by the LLM writer (409 `writer_unavailable` when "
         "none is configured). Each language gets the same files, its own voice and captions.",

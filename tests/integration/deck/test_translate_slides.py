@@ -52,10 +52,9 @@ def make_deck(path: Path) -> Path:
     inner = group.shapes.add_textbox(Inches(5), Inches(1.6), Inches(3), Inches(0.6))
     inner.text_frame.text = "Cadeado e etiqueta"
     table = slide.shapes.add_table(2, 2, Inches(1), Inches(3), Inches(6), Inches(1.2)).table
-    for (r, c), text in zip(
-        [(0, 0), (0, 1), (1, 0), (1, 1)], ["Etapa", "Quem faz", "Desligar", "O eletricista"]
-    ):
-        table.cell(r, c).text = text
+    cells = ["Etapa", "Quem faz", "Desligar", "O eletricista"]
+    for i, text in enumerate(cells):
+        table.cell(i // 2, i % 2).text = text
     slide.notes_slide.notes_text_frame.text = "Notas do apresentador em português."
     other = prs.slides.add_slide(prs.slide_layouts[5])
     other.shapes.title.text = "Revisão final"
