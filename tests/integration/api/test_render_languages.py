@@ -4,6 +4,7 @@ language; cancel and delete reach every language; without an LLM writer it is re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,3 +133,29 @@ def test_given_no_llm_writer_when_asking_for_languages_then_409_writer_unavailab
     assert slides_alone.status_code == 422 and slides_alone.json()["code"] == "invalid_options"
     assert disagree.status_code == 422 and disagree.json()["code"] == "invalid_options"
     assert client.get("/v1/renders").json()["items"] == []  # nothing was queued
+
+
+def test_given_a_dropped_deck_with_two_languages_then_each_lands_in_its_folder_once_all_are_done(
+    llm_env: Env, deck_bytes: bytes, tmp_path: Path
+) -> None:
+    from estudio.dropbox import DropFolder
+
+    create_key(llm_env.items, "acme")
+    root = tmp_path / "drop"
+    (root / "acme").mkdir(parents=True)
+    (root / "acme" / "curso.pptx").write_bytes(deck_bytes)
+    (root / "acme" / "curso.json").write_text(json.dumps({"languages": ["pt-BR", "en"]}))
+    drop = DropFolder(root, llm_env.app.state.services, settle_s=2.0)
+    drop.scan(now=0.0)
+    [job_id] = drop.scan(now=5.0)
+    english_id = llm_env.app.state.services.jobs.get(job_id).children["en"]
+    outgoing = root / "acme" / "outgoing" / "curso"
+
+    _succeed(llm_env, job_id, "Desligue o disjuntor")
+    drop.scan(now=6.0)
+    assert not outgoing.exists()  # the English render is not done yet
+    _succeed(llm_env, english_id, "Switch off the breaker")
+    drop.scan(now=7.0)
+
+    assert "Desligue o disjuntor" in (outgoing / "subtitles.vtt").read_text()
+    assert "Switch off the breaker" in (outgoing / "en" / "subtitles.vtt").read_text()
