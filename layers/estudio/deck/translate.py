@@ -290,7 +290,7 @@ def shrink_scale(
     (``width_pt``, ``height_pt``) or than ``before`` took, whichever is larger."""
     if box is None or box[0] <= 0:  # no box to measure: by how much the text grew
         grown = sum(map(len, after)) / max(1, sum(map(len, before)))
-        return 1.0 if grown <= 1.15 else max(MIN_SCALE, 1 / math.sqrt(grown))
+        return 1.0 if grown <= 1.15 else max(MIN_SCALE, round(1 / math.sqrt(grown), 2))
     width, height = box
     room = max(height, estimated_height_pt(before, size_pt, width))
     scale = 1.0

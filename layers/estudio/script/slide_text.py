@@ -29,6 +29,7 @@ SYSTEM = (
 )
 MAX_GROWTH = 4.0  # a translation longer than this many times its original (+40 chars) is wrong
 MIN_WORDS_TO_JUDGE = 8  # fewer words than this: too little text to tell its language
+UNSURE_WORDS = 20  # below this, the detector's "pt" may only mean it could not tell
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
@@ -80,11 +81,16 @@ def parse_answer(answer: str, texts: Sequence[str], target: str) -> list[str]:
         if len(translated) > MAX_GROWTH * len(original) + 40:
             raise WriterAnswerRejected("a translation was far longer than its paragraph")
         out.append(translated)
+    worded = [(o, t) for o, t in zip(texts, out, strict=True) if len(o.split()) >= 2]
+    if worded and sum(o.strip() == t for o, t in worded) * 2 > len(worded):
+        raise WriterAnswerRejected("the answer was not translated (most paragraphs came back)")
     joined = " ".join(out)
+    words = len(joined.split())
     expected = target.split("-")[0].lower()
-    if expected in ("pt", "en", "es", "fr", "de") and len(joined.split()) >= MIN_WORDS_TO_JUDGE:
+    if expected in ("pt", "en", "es", "fr", "de") and words >= MIN_WORDS_TO_JUDGE:
         found = detect_language(joined).split("-")[0].lower()
-        if found != expected:
+        # "pt" is also the detector's answer when unsure: short text is judged by the rest
+        if found != expected and not (found == "pt" and words < UNSURE_WORDS):
             raise WriterAnswerRejected(
                 f"the answer was in another language ({found}, not {expected})", found=found
             )

@@ -114,7 +114,7 @@ def test_given_a_deck_when_its_slides_are_translated_then_the_copy_reads_in_engl
     assert original.slides[0].shapes.title.text == "Bloqueio e etiquetagem"
 
 
-def test_given_an_answer_with_too_few_translations_or_in_portuguese_then_rejected(
+def test_given_an_answer_with_too_few_translations_or_untranslated_then_rejected(
     llm: FakeLLM, tmp_path: Path
 ) -> None:
     source = make_deck(tmp_path / "loto.pptx")
@@ -132,7 +132,7 @@ def test_given_an_answer_with_too_few_translations_or_in_portuguese_then_rejecte
     outcomes = {}
     for name, answer in {
         "count": {"translations": SLIDE_ONE_EN[:3]},
-        "language": {"translations": echoed},
+        "echo": {"translations": echoed},
     }.items():
         llm.when = {'["Bloqueio e etiquetagem"': Reply(json.dumps(answer))}
         report = translate_deck_file(
@@ -146,4 +146,4 @@ def test_given_an_answer_with_too_few_translations_or_in_portuguese_then_rejecte
         assert kept.slides[0].shapes.title.text == "Bloqueio e etiquetagem"
 
     assert "3 translations for 8 paragraphs" in outcomes["count"]
-    assert "another language" in outcomes["language"]
+    assert "not translated" in outcomes["echo"]
