@@ -33,14 +33,25 @@ def child_id(parent_id: str, language: str) -> str:
     return f"{parent_id}-{language}"
 
 
-def needs_llm(options: RenderOptions) -> bool:
+def _same(a: str, b: str) -> bool:
+    return a.split("-")[0].lower() == b.split("-")[0].lower()
+
+
+def needs_llm(options: RenderOptions, deck_language: str | None = None) -> bool:
     """Whether these options cannot be rendered without an LLM writer (checked at request time:
-    further languages, or slide text to translate)."""
-    return len(options.languages) > 1 or (options.translate_slides and bool(options.languages))
+    further languages, slide text to translate, or a first language other than the deck's)."""
+    if not options.languages:
+        return False
+    first = options.languages[0]
+    return (
+        len(options.languages) > 1
+        or options.translate_slides
+        or (deck_language is not None and not _same(first, deck_language))
+    )
 
 
 def plan_languages(
-    job_id: str, options: RenderOptions, llm_ready: bool
+    job_id: str, options: RenderOptions, llm_ready: bool, deck_language: str | None = None
 ) -> tuple[RenderOptions, list[LanguageRender]]:
     """The first language's options and each further language's render.
 
@@ -57,7 +68,7 @@ def plan_languages(
             f"language {options.language!r} is not the first of languages ({first!r}): "
             "give one or make them agree"
         )
-    if needs_llm(options) and not llm_ready:
+    if needs_llm(options, deck_language) and not llm_ready:
         raise WriterUnavailable(
             "languages and translate_slides need an LLM writer to translate; none is configured"
         )

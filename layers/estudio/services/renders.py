@@ -100,8 +100,11 @@ def start_job(
     job_id: str | None = None,
     project_glossary: list[dict[str, Any]] | None = None,
     quiz: Mapping[str, Any] | None = None,
+    deck_language: str | None = None,
 ) -> Job:
-    """Create a render job and hand it to the orchestrator (the drop folder calls this too)."""
+    """Create a render job and hand it to the orchestrator (the drop folder calls this too).
+    ``deck_language`` (when the deck was parsed already) tells whether ``languages`` needs the
+    LLM writer even for one language."""
     _check_options(services, options)
     if options.script == "rewrite" and (services.writers is None or services.writers.llm is None):
         from estudio.errors import WriterUnavailable
@@ -109,7 +112,7 @@ def start_job(
         raise WriterUnavailable("script mode 'rewrite' needs an LLM writer; none is configured")
     job_id = job_id or "rnd_" + secrets.token_hex(10)
     llm_ready = services.writers is not None and services.writers.llm is not None
-    options, further = plan_languages(job_id, options, llm_ready)  # ADR 0017
+    options, further = plan_languages(job_id, options, llm_ready, deck_language)  # ADR 0017
     glossary = render_glossary(services, tenant, project_glossary)
     checked = None
     if quiz and {"scorm12", "scorm2004"} & set(options.packages):
@@ -226,6 +229,7 @@ def create_render(
             job_id=job_id,
             project_glossary=project.data.get("glossary") or None,
             quiz=project.data.get("quiz"),
+            deck_language=(project.data.get("deck") or {}).get("language"),
         )
     except EstudioError:
         if record_id:

@@ -159,3 +159,17 @@ def test_given_a_dropped_deck_with_two_languages_then_each_lands_in_its_folder_o
 
     assert "Desligue o disjuntor" in (outgoing / "subtitles.vtt").read_text()
     assert "Switch off the breaker" in (outgoing / "en" / "subtitles.vtt").read_text()
+
+
+def test_given_no_llm_writer_when_one_language_other_than_the_decks_then_409_else_accepted(
+    env: Env, deck_bytes: bytes
+) -> None:
+    client = env.client("acme")
+    project = new_project_with_deck(client, deck_bytes)  # a Portuguese deck
+    url = f"/v1/projects/{project['id']}/renders"
+
+    english = client.post(url, json={"languages": ["en"]})
+    portuguese = client.post(url, json={"languages": ["pt-BR"]})
+
+    assert english.status_code == 409 and english.json()["code"] == "writer_unavailable"
+    assert portuguese.status_code == 202 and portuguese.json()["options"]["language"] == "pt-BR"
