@@ -110,6 +110,7 @@ class JobRepository:
         source_name: str,
         options: RenderOptions,
         project_id: str | None = None,
+        parent_id: str | None = None,
     ) -> Job:
         data = {
             "status": JobStatus.QUEUED.value,
@@ -118,6 +119,8 @@ class JobRepository:
             "options": options.model_dump(mode="json"),
             "project_id": project_id,
         }
+        if parent_id:  # a further language's render (ADR 0017)
+            data["parent_id"] = parent_id
         job = Job.from_item(self.items.create(JOB_KIND, job_id, tenant, data, ttl_s=self.ttl_s))
         self._emit("render.queued", job)
         return job

@@ -95,17 +95,17 @@ def translate_deck_file(
     warning; the copy is written even then (atomically: aside, then renamed)."""
     prs = Presentation(str(source))
     wanted = set(slide_numbers) if slide_numbers is not None else None
-    slides: list[tuple[int, list[_Frame]]] = []
+    slides: list[tuple[int, list[_Frame], list[str]]] = []  # read here: threads only ask
     for number, slide in enumerate(prs.slides, start=1):
         if wanted is not None and number not in wanted:
             continue
         frames = _frames(slide)
-        if any(_translatable(p.text) for f in frames for p in f.paragraphs):
-            slides.append((number, frames))
-
-    def ask(item: tuple[int, list[_Frame]]) -> list[str] | WriterFailed:
-        number, frames = item
         texts = [p.text for f in frames for p in f.paragraphs if _translatable(p.text)]
+        if texts:
+            slides.append((number, frames, texts))
+
+    def ask(item: tuple[int, list[_Frame], list[str]]) -> list[str] | WriterFailed:
+        number, _, texts = item
         try:
             answer = translate(texts, number)
         except WriterFailed as error:
@@ -117,7 +117,7 @@ def translate_deck_file(
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="slides") as pool:
         answers = list(pool.map(ask, slides))
     report = SlideText()
-    for (number, frames), answer in zip(slides, answers, strict=True):
+    for (number, frames, _), answer in zip(slides, answers, strict=True):
         if isinstance(answer, WriterFailed):
             report.warnings.setdefault(number, []).append(
                 f"slide_text: the slide's text could not be translated ({answer.message}); "

@@ -159,17 +159,16 @@ def _queue(
     """Create one job (a language's, when ``parent_id``) and hand it to the orchestrator."""
     if quiz is not None:
         services.blobs.put_bytes(keys.quiz(job_id), quiz, "application/json")
-    job = services.jobs.create(job_id, tenant, deck_key, source_name, options, project_id)
+    job = services.jobs.create(
+        job_id, tenant, deck_key, source_name, options, project_id, parent_id=parent_id
+    )
     changes: dict[str, Any] = {}
-    if parent_id:
-        changes["parent_id"] = parent_id
     if scene_overrides:
         changes["scene_overrides"] = dict(scene_overrides)
     if glossary:
         changes["glossary"] = glossary
     if changes:
         services.items.update("job", job_id, changes)
-        job = job.model_copy(update={"parent_id": parent_id})
     if services.orchestrator is not None:
         services.orchestrator.start(job_id, job_payload(job, scene_overrides, glossary))
     return job

@@ -41,7 +41,11 @@ def test_given_a_sidecar_with_two_languages_when_dropped_then_english_lands_in_i
     assert english["parent_id"] == started["job_id"]
     assert english["dropbox_origin"]["outgoing"] == OUTGOING + "en/"
 
-    queue_messages(cloud)  # render.queued
+    queued = [json.loads(r["body"]) for r in queue_messages(cloud)]
+    assert {b["data"]["render_id"]: b["data"].get("parent_id") for b in queued} == {
+        started["job_id"]: None,
+        english_id: started["job_id"],
+    }
     for job_id in (started["job_id"], english_id):
         outputs = {name: keys.output(job_id, name) for name in OUTPUT_NAMES}
         for name, key in outputs.items():

@@ -245,6 +245,7 @@ def _start_language(
             deck_key=deck_key,
             source_name=posixpath.basename(obj.key),
             options=child.options,
+            parent_id=parent_id,
         )
     except Conflict:
         if adapters.jobs.get(child.job_id).status.finished:
@@ -257,9 +258,7 @@ def _start_language(
             version_id=obj.version_id,
             outgoing=f"{obj.outgoing_prefix}{child.language}/",
         )
-        adapters.items.update(
-            JOB_KIND, child.job_id, {"dropbox_origin": origin.model_dump(), "parent_id": parent_id}
-        )
+        adapters.items.update(JOB_KIND, child.job_id, {"dropbox_origin": origin.model_dump()})
     payload = JobInput(
         job_id=child.job_id, deck_key=deck_key, options=child.options, glossary=glossary
     )
