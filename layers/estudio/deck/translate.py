@@ -12,9 +12,11 @@ back into its own segment between the breaks; otherwise the breaks are dropped.
 Text that would overflow its box shrinks: the frame's height is estimated before and after
 (average glyph width and line height for its font size and box width) and the font scale is
 lowered in 5 % steps, never below ``MIN_SCALE``, until the translation needs no more room than
-the box (or than the original needed). Runs with explicit sizes get smaller sizes; a frame whose
-sizes are inherited gets ``normAutofit fontScale`` (table cells, which have no autofit, get
-explicit sizes). Pure file work: the translating itself is the ``translate`` callable passed in.
+the box (or than the original needed). Runs with explicit sizes get smaller sizes; a text box
+whose sizes are inherited gets ``normAutofit fontScale``. A table shrinks as one (its smallest
+cell scale, for every cell with explicit sizes, so the cells stay alike); cells with inherited
+sizes are left to grow their rows, as table cells have no autofit. Pure file work: the
+translating itself is the ``translate`` callable passed in.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ class _Frame:
     body: etree._Element  # p:txBody or a:txBody (a table cell)
     width_emu: int | None
     height_emu: int | None
-    in_table: bool
+    table: int | None  # which table of the slide a cell belongs to; None: a text shape
     paragraphs: list[_Paragraph] = field(default_factory=list)
 
 
@@ -126,6 +128,7 @@ def translate_deck_file(
             continue
         report.translated[number] = {}
         pending = iter(answer)
+        scales: list[float] = []
         for frame in frames:
             before = [p.text for p in frame.paragraphs]
             for paragraph in frame.paragraphs:
@@ -133,7 +136,14 @@ def translate_deck_file(
                     new = next(pending)
                     report.translated[number][paragraph.text] = new
                     _set_text(paragraph, new)
-            if _fit(frame, before, [p.text for p in frame.paragraphs]):
+            scales.append(_needed_scale(frame, before, [p.text for p in frame.paragraphs]))
+        tables: dict[int, float] = {}  # one scale per table: its cells stay alike
+        for frame, scale in zip(frames, scales, strict=True):
+            if frame.table is not None:
+                tables[frame.table] = min(scale, tables.get(frame.table, 1.0))
+        for frame, scale in zip(frames, scales, strict=True):
+            final = tables[frame.table] if frame.table is not None else scale
+            if final < 1.0 and _apply_scale(frame, final):
                 report.shrunk += 1
     tmp = dest.with_name(f".{dest.name}.tmp")
     prs.save(str(tmp))
@@ -166,6 +176,7 @@ def _visit(shape: BaseShape, frames: list[_Frame]) -> None:
     if getattr(shape, "has_table", False):
         table = shape.table  # type: ignore[attr-defined]
         widths = [column.width for column in table.columns]
+        table_id = len(frames)  # unique on the slide: where its first cell will sit
         for row in table.rows:
             for c, cell in enumerate(row.cells):
                 if cell.is_spanned:
@@ -173,11 +184,11 @@ def _visit(shape: BaseShape, frames: list[_Frame]) -> None:
                 width = sum(widths[c : c + max(1, cell.span_width)])
                 body = cell._tc.find(qn("a:txBody"))
                 if body is not None:
-                    frames.append(_frame(body, width, row.height, in_table=True))
+                    frames.append(_frame(body, width, row.height, table=table_id))
         return
     if shape.has_text_frame:
         body = shape.text_frame._txBody  # type: ignore[attr-defined]
-        frames.append(_frame(body, _emu(shape, "width"), _emu(shape, "height"), in_table=False))
+        frames.append(_frame(body, _emu(shape, "width"), _emu(shape, "height"), table=None))
 
 
 def _emu(shape: BaseShape, name: str) -> int | None:
@@ -188,8 +199,10 @@ def _emu(shape: BaseShape, name: str) -> int | None:
     return int(value) if value else None
 
 
-def _frame(body: etree._Element, width: int | None, height: int | None, in_table: bool) -> _Frame:
-    frame = _Frame(body, width, height, in_table)
+def _frame(
+    body: etree._Element, width: int | None, height: int | None, table: int | None
+) -> _Frame:
+    frame = _Frame(body, width, height, table)
     for p in body.iterchildren(qn("a:p")):
         segments: list[list[etree._Element]] = [[]]
         for child in p:
@@ -234,15 +247,12 @@ def _set_text(paragraph: _Paragraph, text: str) -> None:
 
 
 # --- making it fit ------------------------------------------------------------------------------
-def _sizes(frame: _Frame, make: bool = False) -> list[etree._Element]:
-    """The ``a:rPr`` of the frame's runs (``make``: made where missing, so a size can be set)."""
+def _sizes(frame: _Frame) -> list[etree._Element]:
+    """The ``a:rPr`` of the frame's runs that have one."""
     props = []
     for paragraph in frame.paragraphs:
         for run in (r for segment in paragraph.segments for r in segment):
             rpr = run.find(qn("a:rPr"))
-            if rpr is None and make:
-                rpr = etree.Element(qn("a:rPr"))
-                run.insert(0, rpr)
             if rpr is not None:
                 props.append(rpr)
     return props
@@ -299,8 +309,8 @@ def shrink_scale(
     return max(scale, MIN_SCALE)
 
 
-def _fit(frame: _Frame, before: Sequence[str], after: Sequence[str]) -> bool:
-    """Shrink the frame's text when the translation would overflow; True when it did."""
+def _needed_scale(frame: _Frame, before: Sequence[str], after: Sequence[str]) -> float:
+    """The font scale the frame's translated text needs not to overflow (1.0: none)."""
     size = _nominal_pt(frame)
     box = None
     if frame.width_emu:
@@ -308,18 +318,26 @@ def _fit(frame: _Frame, before: Sequence[str], after: Sequence[str]) -> bool:
         width = (frame.width_emu - left - right) / EMU_PER_PT
         height = ((frame.height_emu or 0) - top - bottom) / EMU_PER_PT
         box = (width, height) if frame.height_emu else None
-    scale = shrink_scale(before, after, size, box)
-    if scale >= 1.0:
-        return False
-    explicit = _sizes(frame)
-    if (len(explicit) == _runs(frame) and all(r.get("sz") for r in explicit)) or frame.in_table:
-        for rpr in _sizes(frame, make=True):
-            current = int(rpr.get("sz")) / 100 if rpr.get("sz") else DEFAULT_PT
-            rpr.set("sz", str(round(max(MIN_PT, current * scale) * 100)))
+    return shrink_scale(before, after, size, box)
+
+
+def _scale_size(element: etree._Element, scale: float) -> None:
+    size = int(element.get("sz", "0")) / 100
+    element.set("sz", str(round(max(MIN_PT, size * scale) * 100)))
+
+
+def _apply_scale(frame: _Frame, scale: float) -> bool:
+    """Make the frame's text ``scale`` times its size; True when anything changed. Explicit
+    sizes are scaled; a text box with inherited sizes gets ``normAutofit fontScale``; a table
+    cell with inherited sizes is left to grow its row (cells have no autofit)."""
+    explicit = [rpr for rpr in _sizes(frame) if rpr.get("sz")]
+    if frame.table is not None or len(explicit) == _runs(frame):
+        for rpr in explicit:
+            _scale_size(rpr, scale)
         for end in frame.body.iter(qn("a:endParaRPr")):
             if end.get("sz"):
-                end.set("sz", str(round(max(MIN_PT, int(end.get("sz")) / 100 * scale) * 100)))
-        return True
+                _scale_size(end, scale)
+        return bool(explicit)
     body_pr = frame.body.find(qn("a:bodyPr"))
     if body_pr is None:
         body_pr = etree.Element(qn("a:bodyPr"))
