@@ -44,7 +44,7 @@ def llm() -> Iterator[FakeLLM]:
         yield fake
 
 
-def test_given_translate_slides_when_rendering_two_languages_then_english_slides_are_drawn(
+def test_given_two_languages_and_translate_slides_then_an_english_video_with_english_slides(
     llm: FakeLLM, tmp_path: Path
 ) -> None:
     deck = notesless_deck(tmp_path / "loto.pptx")
@@ -57,8 +57,19 @@ def test_given_translate_slides_when_rendering_two_languages_then_english_slides
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["languages"] == {"pt-BR": str(out), "en": str(out / "en")}
     english = json.loads((out / "en" / "manifest.json").read_text(encoding="utf-8"))
     portuguese = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert portuguese["language"] == "pt-BR" and english["language"] == "en"
+    assert {s["voice"] for s in english["scenes"]} == {"espeak:en-us"}
+    assert {s["voice"] for s in portuguese["scenes"]} == {"espeak:pt-br"}
+    assert [s["script"] for s in english["scenes"]] == [ENGLISH, ENGLISH]
+    captions = " ".join((out / "en" / "subtitles.vtt").read_text("utf-8").split())
+    assert "switch off the main breaker" in captions and "disjuntor" not in captions
+    assert (out / "en" / "video.mp4").stat().st_size > 10_000
+    narration = [r for r in llm.requests if "Translate this narration" in str(r)]
+    assert len(narration) == 2 and ANSWER in str(narration[0])
     assert [s["title"] for s in english["scenes"]] == ["Lockout and tagging", "Materials"]
     assert [s["title"] for s in portuguese["scenes"]] == ["Bloqueio e etiquetagem", "Materiais"]
     assert not any(w.startswith("slide_text:") for s in english["scenes"] for w in s["warnings"])
