@@ -10,31 +10,50 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from estudio.models import Deck, ScenePlan
 from estudio.pipeline import keys
 from estudio.pipeline.context import StageContext
 from estudio.pipeline.messages import JobInput, JobRef
 
+if TYPE_CHECKING:
+    from estudio.settings import Limits
+    from estudio.slides.cache import SlideImages
+
+PNG = "image/png"
 PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
-def read_job_deck(ctx: StageContext, msg: JobInput, source_name: str | None) -> Deck:
-    """Detect, convert when needed and parse the job's input; keep the converted file."""
+def read_job_deck(
+    ctx: StageContext, msg: JobInput, source_name: str | None, tenant: str | None = None
+) -> Deck:
+    """Detect, convert when needed and parse the job's input; keep the converted file. With
+    ``tenant``, a .pptx or PDF parsed before (the same bytes, name, limits and parser code) is
+    read from the tenant's cache instead (docs/adr/0013)."""
     from estudio.deck.inputs import read_deck
 
+    converted = keys.converted_deck(msg.job_id)
     with ctx.scratch("parse") as tmp:
         path = ctx.blobs.get_file(msg.deck_key, tmp / "input.bin")
-        deck, slides_from = read_deck(
-            path,
-            ctx.settings.limits,
-            tmp / "convert",
-            source_name=source_name,
-            soffice=ctx.settings.soffice,
-        )
-        converted = keys.converted_deck(msg.job_id)
+        cached = None
+        if tenant is not None:
+            cached = parsed_deck_key(tenant, path, source_name, ctx.settings.limits)
+        if cached is not None and ctx.blobs.exists(cached):
+            deck = Deck.model_validate_json(ctx.blobs.get_bytes(cached))
+            slides_from = path
+        else:
+            deck, slides_from = read_deck(
+                path,
+                ctx.settings.limits,
+                tmp / "convert",
+                source_name=source_name,
+                soffice=ctx.settings.soffice,
+            )
+            if cached is not None and slides_from == path:  # converted inputs: parsed each time
+                ctx.blobs.put_bytes(cached, deck.model_dump_json().encode(), "application/json")
         if slides_from != path:
             ctx.blobs.put_file(converted, slides_from, PPTX_TYPE)
         elif ctx.blobs.exists(converted):
@@ -42,6 +61,29 @@ def read_job_deck(ctx: StageContext, msg: JobInput, source_name: str | None) -> 
     if msg.options.builds == "off":
         deck = without_builds(deck)
     return deck
+
+
+@cache
+def parser_fingerprint() -> str:
+    """The parser's code (every module of ``estudio.deck``) and the libraries it reads with."""
+    import lxml
+    import pptx
+
+    import estudio.deck
+
+    digest = hashlib.sha256(f"{pptx.__version__} {lxml.__version__}".encode())
+    for module in sorted(Path(estudio.deck.__file__).parent.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()
+
+
+def parsed_deck_key(tenant: str, path: Path, source_name: str | None, limits: Limits) -> str:
+    """Where the parse of these deck bytes is cached, beside the deck's slide images."""
+    from estudio.slides.cache import file_sha256, slide_cache_prefix
+
+    settings = json.dumps([parser_fingerprint(), source_name, limits.model_dump(mode="json")])
+    variant = hashlib.sha256(settings.encode()).hexdigest()[:32]
+    return f"{slide_cache_prefix(tenant, file_sha256(path))}deck-{variant}.json"
 
 
 def without_builds(deck: Deck) -> Deck:
@@ -58,58 +100,67 @@ def _builds_off(warnings: list[str]) -> list[str]:
     return [*kept, "animation: builds are off; the slide is shown fully built"]
 
 
-def rasterize_job(ctx: StageContext, msg: JobRef, deck: Deck) -> int:
-    """Slide images (and build-step images) of the job's deck, one LibreOffice run. Returns the
-    number of images stored."""
-    from estudio.deck.formats import is_pdf
+def rasterize_job(ctx: StageContext, msg: JobRef, deck: Deck) -> SlideImages:
+    """Slide images (and build-step images) of the job's deck: from the tenant's slide cache
+    when this deck content was drawn at this size before, else one LibreOffice run that fills
+    the cache (``estudio.slides.cache``). The pictures are copied to the job's keys."""
+    from estudio.slides.cache import ensure_slide_images, file_sha256
     from estudio.slides.fonts import font_warnings
-    from estudio.slides.rasterize import rasterize_deck
-    from estudio.slides.steps import add_step_slides
 
     size = msg.options.size
-    numbers = [s.slide_number for s in deck.scenes]
-    key = slides_source(ctx, msg.job_id)
+    tenant = ctx.jobs.get(msg.job_id).tenant
+    drawn_from, keyed_by = slides_source(ctx, msg.job_id)
     with ctx.scratch("rasterize") as tmp:
-        path = ctx.blobs.get_file(key, tmp / "deck.pptx")
-        builds = {s.slide_number: s.steps for s in deck.scenes if s.steps}
-        pages: dict[tuple[int, int], int] = {}
-        if builds and not is_pdf(path):
-            expanded = tmp / "steps.pptx"
-            pages = add_step_slides(path, expanded, builds)
-            path = expanded
-        wanted = numbers + sorted(pages.values())
-        images = rasterize_deck(
+        path = ctx.blobs.get_file(drawn_from, tmp / "deck.pptx")
+        basis = path  # a converted copy is keyed by the uploaded bytes, a translated one by its own
+        if keyed_by != drawn_from:
+            basis = ctx.blobs.get_file(keyed_by, tmp / "uploaded.pptx")
+        images = ensure_slide_images(
+            ctx.blobs,
+            tenant,
             path,
-            tmp / "slides",
-            size.width,
-            size.height,
-            slide_numbers=wanted,
-            soffice=ctx.settings.soffice,
-            timeout_s=ctx.settings.limits.stage_timeout_s,
+            deck,
+            ctx.settings,
+            size=(size.width, size.height),
+            deck_sha256=file_sha256(basis),
+            on_progress=lambda done, total: _drawn(ctx, msg.job_id, done, total),
         )
-        by_page = {page: step for step, page in pages.items()}
-        for done, page in enumerate(wanted, start=1):
-            if page in by_page:
-                number, shown = by_page[page]
-                target = keys.step_image(msg.job_id, number, shown)
-            else:
-                target = keys.slide_image(msg.job_id, page)
-            ctx.blobs.put_file(target, images[page], "image/png")
-            ctx.progress(msg.job_id, "rasterize", done, len(wanted))
-    report: dict[str, Any] = {"warnings": font_warnings(deck.fonts), "images": len(wanted)}
+    wanted = {s.slide_number for s in deck.scenes}
+    for number, key in images.slides.items():
+        if number in wanted:
+            ctx.blobs.put_bytes(keys.slide_image(msg.job_id, number), ctx.blobs.get_bytes(key), PNG)
+    for (number, shown), key in images.steps.items():
+        target = keys.step_image(msg.job_id, number, shown)
+        ctx.blobs.put_bytes(target, ctx.blobs.get_bytes(key), PNG)
+    count = len(wanted) + len(images.steps)
+    ctx.progress(msg.job_id, "rasterize", count, count)
+    report: dict[str, Any] = {
+        "warnings": font_warnings(deck.fonts),
+        "images": count,
+        "reused": images.reused,
+    }
     ctx.blobs.put_bytes(
         keys.slides_report(msg.job_id), json.dumps(report).encode(), "application/json"
     )
-    return len(wanted)
+    return images
 
 
-def slides_source(ctx: StageContext, job_id: str) -> str:
-    """The deck the slide images are drawn from: its translated copy (ADR 0017), else the
-    converted file (ADR 0011), else the upload."""
-    for key in (keys.translated_deck(job_id), keys.converted_deck(job_id)):
-        if ctx.blobs.exists(key):
-            return key
-    return keys.deck(job_id)
+def _drawn(ctx: StageContext, job_id: str, done: int, total: int) -> None:
+    if done % 10 == 0 or done == total:  # progress rows are writes: not one per picture
+        ctx.progress(job_id, "rasterize", done, total)
+
+
+def slides_source(ctx: StageContext, job_id: str) -> tuple[str, str]:
+    """The deck the slide images are drawn from, and the file whose bytes key them in the slide
+    cache: a translated copy (ADR 0017) by its own bytes (each translation is its own content);
+    a converted file (ADR 0011) by the uploaded bytes; else the upload itself."""
+    translated = keys.translated_deck(job_id)
+    if ctx.blobs.exists(translated):
+        return translated, translated
+    converted = keys.converted_deck(job_id)
+    if ctx.blobs.exists(converted):
+        return converted, keys.deck(job_id)
+    return keys.deck(job_id), keys.deck(job_id)
 
 
 def deck_warnings(ctx: StageContext, job_id: str, deck: Deck) -> list[str]:
@@ -144,8 +195,10 @@ def render_step_scene(
     fades: tuple[float, float],
     subtitles: Path | None,
     out: Path,
+    cache_prefix: str,
 ) -> bool:
-    """Encode a scene with build steps to ``out``; True when an identical segment was reused."""
+    """Encode a scene with build steps to ``out``; True when an identical segment was reused
+    (cached under ``cache_prefix``, the tenant's segment cache)."""
     from estudio.media.steps import render_steps_segment
 
     encoder, ffmpeg = encoding
@@ -160,7 +213,7 @@ def render_step_scene(
             ["steps", scene.step_times_s, scene.duration_s, fps, encoder, fade_in, fade_out]
         ).encode()
     )
-    cached = f"cache/segments/{digest.hexdigest()}.mp4"
+    cached = f"{cache_prefix}{digest.hexdigest()}.mp4"
     if ctx.blobs.exists(cached):
         ctx.blobs.get_file(cached, out)
         return True
