@@ -88,14 +88,14 @@ def plan_languages(
 
 
 def child_overrides(scene_overrides: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The scene edits a further language keeps: the scripts (they are translated), not the
-    voices (a voice chosen for one language does not speak another)."""
+    """The scene edits a further language keeps: all but the voices (a voice chosen for one
+    language does not speak another); the edited scripts are kept, and translated."""
     if not scene_overrides:
         return None
     kept = {}
     for index, edit in scene_overrides.items():
         without_voice = {k: v for k, v in dict(edit).items() if k != "voice"}
-        if without_voice.get("script") is not None:
+        if any(v is not None for v in without_voice.values()):
             kept[index] = without_voice
     return kept or None
 
