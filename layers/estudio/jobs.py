@@ -68,6 +68,7 @@ class Job(BaseModel):
     # each language's render (language -> render id).
     parent_id: str | None = None
     children: dict[str, str] = {}
+    step: dict[str, Any] | None = None  # the latest {"stage", "done", "total"} reported
     created_at: float
     updated_at: float
     version: int = 1
@@ -167,6 +168,7 @@ class JobRepository:
                 "progress": max(job.progress, value),
                 "stage": stage,
                 "status": JobStatus.RUNNING.value,
+                "step": {"stage": stage, "done": done, "total": total},
             }
 
         before = self.get(job_id).progress
@@ -185,6 +187,7 @@ class JobRepository:
             value = overall_progress(stage, len(done), total)
             return {
                 "items_done": {**job.items_done, stage: sorted(done)},
+                "step": {"stage": stage, "done": len(done), "total": total},
                 "progress": max(job.progress, value),
                 "stage": stage,
                 "status": JobStatus.RUNNING.value,

@@ -17,8 +17,16 @@ from estudio.api.schemas import (
     RenderLanguage,
     RenderOutput,
     RenderPublic,
+    RenderStep,
 )
-from estudio.errors import ConcurrentUpdate, Conflict, EstudioError, NotFound, UnknownVoice
+from estudio.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    EmptyDeck,
+    EstudioError,
+    NotFound,
+    UnknownVoice,
+)
 from estudio.jobs import JOB_KIND, Job, JobStatus
 from estudio.models import OUTPUT_FILES, RenderOptions
 from estudio.names import output_filename
@@ -224,7 +232,7 @@ def create_render(
             project.data["deck"]["source_name"],
             options,
             project_id=project_id,
-            scene_overrides=project.data.get("scene_overrides") or None,
+            scene_overrides=_scene_edits(services, project.data) or None,
             job_id=job_id,
             project_glossary=project.data.get("glossary") or None,
             quiz=project.data.get("quiz"),
@@ -235,6 +243,18 @@ def create_render(
             services.items.delete(IDEMPOTENCY_KIND, record_id)
         raise
     return job, True
+
+
+def _scene_edits(services: ApiServices, project: Mapping[str, Any]) -> dict[str, Any]:
+    """The project's scene edits for a render: visibility and play order folded in; refused
+    (``empty_deck``) when every scene is hidden."""
+    from estudio.services.scenes import render_overrides
+
+    edits = render_overrides(project)
+    hidden = sum(1 for edit in edits.values() if edit.get("hidden"))
+    if hidden and hidden >= int((project.get("deck") or {}).get("scene_count", 0)):
+        raise EmptyDeck("every scene is hidden: show at least one before rendering")
+    return edits
 
 
 def _idempotent_answer(
@@ -329,7 +349,10 @@ def render_public(services: ApiServices, job: Job, base_url: str = "") -> Render
         id=job.id,
         project_id=job.project_id,
         status=status.value,
-        stage=unfinished.stage,
+        stage=unfinished.stage,  # the first language still at work (each in turn)
+        step=RenderStep.model_validate(unfinished.step)
+        if unfinished.step and unfinished.status == JobStatus.RUNNING
+        else None,
         progress=languages_progress(renders),
         options=job.options.model_dump(mode="json"),
         outputs=outputs,

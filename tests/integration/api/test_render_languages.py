@@ -5,6 +5,8 @@ language; cancel and delete reach every language; without an LLM writer it is re
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,3 +175,34 @@ def test_given_no_llm_writer_when_one_language_other_than_the_decks_then_409_els
 
     assert english.status_code == 409 and english.json()["code"] == "writer_unavailable"
     assert portuguese.status_code == 202 and portuguese.json()["options"]["language"] == "pt-BR"
+
+
+def test_given_two_languages_when_watching_events_then_the_stream_ends_with_the_last_language(
+    llm_env: Env, deck_bytes: bytes
+) -> None:
+    client = _client(llm_env)
+    project = new_project_with_deck(client, deck_bytes)
+    render = client.post(
+        f"/v1/projects/{project['id']}/renders", json={"languages": ["pt-BR", "en"]}
+    ).json()
+    english_id = render["languages"][1]["render_id"]
+
+    def pipeline() -> None:
+        time.sleep(0.7)
+        _succeed(llm_env, render["id"], "Desligue o disjuntor")
+        time.sleep(1.2)  # the first language is done; the stream goes on
+        llm_env.app.state.services.jobs.start_stage(english_id, "speak")
+        time.sleep(0.7)
+        _succeed(llm_env, english_id, "Switch off the breaker")
+
+    worker = threading.Thread(target=pipeline)
+    worker.start()
+    with client.stream("GET", f"/v1/renders/{render['id']}/events") as response:
+        lines = list(response.iter_lines())
+    worker.join()
+    bodies = [json.loads(line[6:]) for line in lines if line.startswith("data: {")]
+    assert bodies[0]["status"] == "queued"
+    assert bodies[-1]["status"] == "succeeded" and bodies[-1]["progress"] == 100
+    assert [b["progress"] for b in bodies] == sorted(b["progress"] for b in bodies)
+    assert any(b["status"] == "running" and b["progress"] == 50 for b in bodies)
+    assert {o["language"] for o in bodies[-1]["outputs"]} == {"pt-BR", "en"}
