@@ -107,6 +107,8 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
     if not 1 <= args.completion_percent <= 100:
         raise InvalidOptions(f"--completion-percent must be 1-100, not {args.completion_percent}")
     languages = _languages(args.languages)
+    if args.translate_slides and not languages:
+        raise InvalidOptions("--translate-slides goes with --languages (e.g. pt-BR,en)")
     if not 0.5 <= args.silent_seconds <= 60:
         raise InvalidOptions("--silent-seconds must be between 0.5 and 60")
     options = RenderOptions(
@@ -119,6 +121,7 @@ def cmd_render(args: argparse.Namespace) -> dict[str, Any]:
         language=languages[0] if languages else args.language,
         script=args.script,
         translate=bool(languages),
+        translate_slides=args.translate_slides,
         packages=_packages(args.package),
         completion_percent=args.completion_percent,
         builds=args.builds,
@@ -424,6 +427,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--languages",
         help="render in several languages, e.g. pt-BR,en: the first into --out, each further "
         "one into OUT/<lang>/, its scripts translated by the LLM writer",
+    )
+    render.add_argument(
+        "--translate-slides",
+        action="store_true",
+        help="with --languages: also translate the text on the slides (a translated copy of the "
+        "deck is drawn; text that would overflow shrinks)",
     )
     render.add_argument(
         "--brand", help="brand kit JSON: logo, intro/outro cards, colours, font, music, template"

@@ -36,10 +36,11 @@ from pydantic import ValidationError
 from estudio.api.keys import TENANT_PATTERN, tenant_exists
 from estudio.constants import DROPBOX_ERROR_FILE
 from estudio.errors import Conflict, EstudioError, InvalidOptions, NotFound, UnknownTenant
-from estudio.jobs import JobStatus
+from estudio.jobs import Job, JobStatus
 from estudio.models import RenderOptions
 from estudio.observability import logger
 from estudio.services.context import ApiServices
+from estudio.services.languages import language_jobs
 from estudio.services.renders import start_job
 from estudio.webhooks.delivery import find_items
 
@@ -282,32 +283,36 @@ class DropFolder:
                 job = self.services.jobs.get(job_id)
             except NotFound:
                 continue
-            if not job.status.finished:
+            renders = language_jobs(self.services.jobs, job)  # each language's (ADR 0017)
+            if not all(render.status.finished for render in renders):
                 continue
             outgoing = Path(item.data["outgoing"])
             if outgoing.is_absolute():  # records written before outgoing was kept relative
                 outgoing = outgoing.relative_to(self.root)
             try:
-                if job.status == JobStatus.SUCCEEDED:
-                    with tempfile.TemporaryDirectory() as scratch:
-                        files = {}
-                        for name, key in job.outputs.items():
-                            files[name] = self.services.blobs.get_file(key, Path(scratch) / name)
-                        _write_outgoing(self.root, outgoing, files, remove=(ERROR_FILE,))
-                    state = "delivered"
-                else:
-                    error = {
-                        "code": job.error_code,
-                        "message": job.error_message,
-                        "render_id": job.id,
-                    }
-                    _write_outgoing(self.root, outgoing, {ERROR_FILE: _json(error)})
-                    state = "failed"
+                state = "delivered"
+                for render in renders:  # the first language in outgoing/, the others in <lang>/
+                    folder = outgoing if render is job else outgoing / str(render.options.language)
+                    if not self._deliver(render, folder):
+                        state = "failed"
             except OSError as failure:
                 logger.warning("drop folder delivery refused", error=type(failure).__name__)
                 state = "undeliverable"
             self.services.items.update(DROP_KIND, item.id, {"state": state})
             logger.info("drop folder delivered", render_id=job_id, state=state)
+
+    def _deliver(self, job: Job, outgoing: Path) -> bool:
+        """A finished render's files (or its ``error.json``) into ``outgoing``; True: files."""
+        if job.status == JobStatus.SUCCEEDED:
+            with tempfile.TemporaryDirectory() as scratch:
+                files = {}
+                for name, key in job.outputs.items():
+                    files[name] = self.services.blobs.get_file(key, Path(scratch) / name)
+                _write_outgoing(self.root, outgoing, files, remove=(ERROR_FILE,))
+            return True
+        error = {"code": job.error_code, "message": job.error_message, "render_id": job.id}
+        _write_outgoing(self.root, outgoing, {ERROR_FILE: _json(error)})
+        return False
 
     # --- the thread ------------------------------------------------------------------------------
     def start(self) -> None:

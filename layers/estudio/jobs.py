@@ -64,6 +64,10 @@ class Job(BaseModel):
     duration_s: float | None = None
     stage_seconds: dict[str, float] = {}
     items_done: dict[str, list[int]] = {}  # Map stages: indexes finished
+    # Several languages (ADR 0017): a further language's render names its parent, the parent
+    # each language's render (language -> render id).
+    parent_id: str | None = None
+    children: dict[str, str] = {}
     step: dict[str, Any] | None = None  # the latest {"stage", "done", "total"} reported
     created_at: float
     updated_at: float
@@ -107,6 +111,7 @@ class JobRepository:
         source_name: str,
         options: RenderOptions,
         project_id: str | None = None,
+        parent_id: str | None = None,
     ) -> Job:
         data = {
             "status": JobStatus.QUEUED.value,
@@ -115,6 +120,8 @@ class JobRepository:
             "options": options.model_dump(mode="json"),
             "project_id": project_id,
         }
+        if parent_id:  # a further language's render (ADR 0017)
+            data["parent_id"] = parent_id
         job = Job.from_item(self.items.create(JOB_KIND, job_id, tenant, data, ttl_s=self.ttl_s))
         self._emit("render.queued", job)
         return job
@@ -260,6 +267,9 @@ class JobRepository:
         }
         if job.project_id:
             data["project_id"] = job.project_id
+        if job.parent_id:  # a further language's render (ADR 0017)
+            data["parent_id"] = job.parent_id
+            data["language"] = job.options.language
         if job.status == JobStatus.FAILED:
             data["error"] = {"code": job.error_code, "message": job.error_message}
         self.events.publish(event_type, job.tenant, data)

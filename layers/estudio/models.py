@@ -17,6 +17,8 @@ VoiceId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 AvatarId = Annotated[str, StringConstraints(pattern=r"^([a-z0-9_-]{1,64}|photo:.{1,1024})$")]
 # What the HTTP API accepts: built-in presenters only (a path would read the server's files).
 BuiltinAvatarId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")]
+# A BCP-47 language tag as the options take it: "pt-BR", "en", "es".
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 PresetName = Literal["1080p", "720p", "vertical", "square"]
 SubtitleMode = Literal["sidecar", "burn", "none"]
 Transition = Literal["cut", "fade"]
@@ -70,6 +72,11 @@ class RenderOptions(Frozen):
     # Logo, intro/outro cards, caption style, music, template (asset blob keys): estudio.brand.
     brand: BrandKit | None = None
 
+    @field_validator("languages")
+    @classmethod
+    def _each_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(value))
+
     @field_validator("packages")
     @classmethod
     def _one_of_each(cls, value: tuple[PackageKind, ...]) -> tuple[PackageKind, ...]:
@@ -80,6 +87,11 @@ class RenderOptions(Frozen):
     script: ScriptMode = "auto"
     # Translate the scripts from the deck's language into ``language`` (an LLM writer is needed).
     translate: bool = False
+    # Also translate the text on the slides (a translated copy of the deck is drawn; ADR 0017).
+    translate_slides: bool = False
+    # API and drop folder: the video's language first, then each further one as its own render
+    # linked to this one (ADR 0017); empty: one language, ``language``.
+    languages: tuple[LanguageTag, ...] = Field(default=(), max_length=8)
     builds: BuildsMode = "on"  # click animations as timed build steps (docs/adr/0011)
     silent_scene_s: float = Field(default=3.0, ge=0.5, le=60.0)  # a slide with nothing to say
 

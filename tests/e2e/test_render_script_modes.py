@@ -1,6 +1,7 @@
 """``estudio render --script …`` end to end on a deck without notes: the scripts come from a local
 OpenAI-compatible server and fall back cleanly when it fails; ``text`` reads the slides as
-written; ``rewrite`` without an LLM is refused with ``writer_unavailable``."""
+written; ``rewrite`` without an LLM is refused with ``writer_unavailable``. (Two languages with
+an LLM: ``test_render_translated.py``.)"""
 
 from __future__ import annotations
 
@@ -111,38 +112,6 @@ ENGLISH = (
     "Before any work, switch off the main breaker and confirm that there is no voltage. "
     "Then put on the lock and the tag, so that nobody switches the circuit back on by mistake."
 )
-
-
-def test_given_two_languages_when_rendering_then_an_english_video_with_english_voice_and_captions(
-    llm: FakeLLM, tmp_path: Path
-) -> None:
-    deck = notesless_deck(tmp_path / "loto.pptx")
-    llm.default = Reply(ANSWER)
-    llm.when = {"Translate this narration into English": Reply(ENGLISH)}
-
-    result = estudio(
-        "render", str(deck), "--out", str(tmp_path / "out"), "--preset", "720p",
-        "--languages", "pt-BR,en", "--json", data=tmp_path / "data",
-        ESTUDIO_LLM_BASE_URL=llm.base_url, ESTUDIO_LLM_MODEL="local-model",
-    )  # fmt: skip
-
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
-    assert summary["languages"] == {
-        "pt-BR": str(tmp_path / "out"),
-        "en": str(tmp_path / "out" / "en"),
-    }
-    portuguese = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    english = json.loads((tmp_path / "out" / "en" / "manifest.json").read_text(encoding="utf-8"))
-    assert portuguese["language"] == "pt-BR" and english["language"] == "en"
-    assert {s["voice"] for s in english["scenes"]} == {"espeak:en-us"}
-    assert {s["voice"] for s in portuguese["scenes"]} == {"espeak:pt-br"}
-    assert [s["script"] for s in english["scenes"]] == [ENGLISH, ENGLISH]
-    captions = " ".join((tmp_path / "out" / "en" / "subtitles.vtt").read_text("utf-8").split())
-    assert "switch off the main breaker" in captions and "disjuntor" not in captions
-    assert (tmp_path / "out" / "en" / "video.mp4").stat().st_size > 10_000
-    translations = [r for r in llm.requests if "Translate this narration" in str(r)]
-    assert len(translations) == 2 and ANSWER in str(translations[0])
 
 
 def test_given_two_languages_without_an_llm_when_rendering_then_refused_before_any_work(

@@ -237,6 +237,18 @@ class RenderCreate(Input):
         description="Share of the video a learner must watch for the LMS to record completion.",
     )
     script: ScriptMode = "auto"
+    languages: Annotated[list[Language], Field(max_length=8)] = Field(
+        default=[],
+        description='Render in several languages, e.g. `["pt-BR", "en"]`: the first is '
+        "this render's, each further one a render of its own linked to it (see `languages` in "
+        "the answer), its scripts translated by the LLM writer (409 `writer_unavailable` when "
+        "none is configured). Each language gets the same files, its own voice and captions.",
+    )
+    translate_slides: bool = Field(
+        default=False,
+        description="With `languages`: also translate the text on the slides (a translated "
+        "copy of the deck is drawn; text that would overflow shrinks).",
+    )
 
 
 class RenderError(Schema):
@@ -247,6 +259,19 @@ class RenderError(Schema):
 class RenderOutput(Schema):
     name: str
     url: str
+    language: str | None = Field(
+        default=None, description="The language of this file (null: the deck's, as detected)."
+    )
+
+
+class RenderLanguage(Schema):
+    """One language of a render in several languages."""
+
+    language: str
+    render_id: str
+    status: RenderStatus
+    progress: int = Field(ge=0, le=100)
+    error: RenderError | None = None
 
 
 class RenderStep(Schema):
@@ -273,6 +298,14 @@ class RenderPublic(Schema):
     duration_s: float | None = None
     created_at: float
     updated_at: float
+    languages: list[RenderLanguage] = Field(
+        default=[],
+        description="Each language of a render asked with `languages` (this one first); its "
+        "status and progress fold them all.",
+    )
+    parent_id: str | None = Field(
+        default=None, description="A further language's render: the render it belongs to."
+    )
 
 
 # --- catalog -------------------------------------------------------------------------------------

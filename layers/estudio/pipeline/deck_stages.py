@@ -108,14 +108,13 @@ def rasterize_job(ctx: StageContext, msg: JobRef, deck: Deck) -> SlideImages:
     from estudio.slides.fonts import font_warnings
 
     size = msg.options.size
-    converted = keys.converted_deck(msg.job_id)
-    has_converted = ctx.blobs.exists(converted)
     tenant = ctx.jobs.get(msg.job_id).tenant
+    drawn_from, keyed_by = slides_source(ctx, msg.job_id)
     with ctx.scratch("rasterize") as tmp:
-        original = ctx.blobs.get_file(keys.deck(msg.job_id), tmp / "deck.pptx")
-        path = original
-        if has_converted:  # keyed by the uploaded bytes; drawn from the converted copy
-            path = ctx.blobs.get_file(converted, tmp / "converted.pptx")
+        path = ctx.blobs.get_file(drawn_from, tmp / "deck.pptx")
+        basis = path  # a converted copy is keyed by the uploaded bytes, a translated one by its own
+        if keyed_by != drawn_from:
+            basis = ctx.blobs.get_file(keyed_by, tmp / "uploaded.pptx")
         images = ensure_slide_images(
             ctx.blobs,
             tenant,
@@ -123,7 +122,7 @@ def rasterize_job(ctx: StageContext, msg: JobRef, deck: Deck) -> SlideImages:
             deck,
             ctx.settings,
             size=(size.width, size.height),
-            deck_sha256=file_sha256(original),
+            deck_sha256=file_sha256(basis),
             on_progress=lambda done, total: _drawn(ctx, msg.job_id, done, total),
         )
     wanted = {s.slide_number for s in deck.scenes}
@@ -149,6 +148,19 @@ def rasterize_job(ctx: StageContext, msg: JobRef, deck: Deck) -> SlideImages:
 def _drawn(ctx: StageContext, job_id: str, done: int, total: int) -> None:
     if done % 10 == 0 or done == total:  # progress rows are writes: not one per picture
         ctx.progress(job_id, "rasterize", done, total)
+
+
+def slides_source(ctx: StageContext, job_id: str) -> tuple[str, str]:
+    """The deck the slide images are drawn from, and the file whose bytes key them in the slide
+    cache: a translated copy (ADR 0017) by its own bytes (each translation is its own content);
+    a converted file (ADR 0011) by the uploaded bytes; else the upload itself."""
+    translated = keys.translated_deck(job_id)
+    if ctx.blobs.exists(translated):
+        return translated, translated
+    converted = keys.converted_deck(job_id)
+    if ctx.blobs.exists(converted):
+        return converted, keys.deck(job_id)
+    return keys.deck(job_id), keys.deck(job_id)
 
 
 def deck_warnings(ctx: StageContext, job_id: str, deck: Deck) -> list[str]:

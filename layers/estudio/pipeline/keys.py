@@ -16,6 +16,11 @@ def converted_deck(job_id: str) -> str:
     return f"jobs/{job_id}/input/converted.pptx"
 
 
+def translated_deck(job_id: str) -> str:
+    """The copy of the deck whose slide text was translated (``translate_slides``, ADR 0017)."""
+    return f"jobs/{job_id}/input/translated.pptx"
+
+
 def deck_model(job_id: str) -> str:
     return f"jobs/{job_id}/deck.json"
 

@@ -125,7 +125,9 @@ def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
     job = ctx.jobs.get(msg.job_id)
     deck = read_job_deck(ctx, msg, job.source_name, job.tenant)  # any format (docs/adr/0011)
     deck = _apply_overrides(deck, msg)
+    spoken_in = deck.language  # the deck's own (the scripts may be translated next)
     deck = _write_scripts(ctx, deck, msg)
+    deck = _translate_slides(ctx, deck, msg, spoken_in)
     if msg.glossary:
         _store(ctx, keys.glossary(msg.job_id), Glossary(entries=msg.glossary))
     if msg.deck_key != keys.deck(msg.job_id):
@@ -189,6 +191,13 @@ def _write_scripts(ctx: StageContext, deck: Deck, msg: JobInput) -> Deck:
         return translate_scripts(written, msg.options.language, ctx.writers, terms, limit)
     language = msg.options.language or deck.language
     return write_scripts(deck, msg.options.script, ctx.writers, language, terms, limit)
+
+
+def _translate_slides(ctx: StageContext, deck: Deck, msg: JobInput, source: str) -> Deck:
+    """The slides' text too, from ``source`` into a translated copy of the deck (ADR 0017)."""
+    from estudio.pipeline.slide_translation import translate_job_slides
+
+    return translate_job_slides(ctx, msg, deck, source)
 
 
 @stage("rasterize", JobRef)

@@ -55,3 +55,12 @@ class ScriptWriter(Protocol):
         and content guide for an LLM); for ``rewrite`` the brief's notes are the text to polish.
         Raises ``WriterFailed`` (``WriterBusy`` when a retry may help)."""
         ...
+
+
+class LLMWriter(ScriptWriter, Protocol):
+    """An LLM writer (``openai``, ``bedrock``): it also answers a raw prompt, which the slide
+    text translator (``estudio.script.slide_text``) asks for strict JSON and checks itself."""
+
+    def complete(self, system: str, user: str, max_tokens: int) -> str:
+        """The answer's text. Raises ``WriterFailed`` (``WriterBusy`` after retries)."""
+        ...

@@ -15,7 +15,7 @@ from estudio.errors import WriterBusy, WriterFailed
 from estudio.script.base import SlideBrief, Task, WriterName
 from estudio.script.llm import build_prompt
 from estudio.script.openai_compat import DEFAULT_RETRY, checked_answer
-from estudio.speech.cloud import RetryPolicy, Sleep
+from estudio.speech.cloud import RetryPolicy, Sleep, call_with_retry
 
 _BUSY_CODES = frozenset(
     {
@@ -68,6 +68,18 @@ class BedrockWriter:
         }
         return checked_answer(
             self.name, brief, prompt, lambda: self._converse(request), self.retry, self.sleep
+        )
+
+    def complete(self, system: str, user: str, max_tokens: int) -> str:
+        """One raw answer to ``system`` + ``user`` (the caller validates it)."""
+        request = {
+            "modelId": self.model_id,
+            "system": [{"text": system}],
+            "messages": [{"role": "user", "content": [{"text": user}]}],
+            "inferenceConfig": {"maxTokens": max_tokens, "temperature": 0.2},
+        }
+        return call_with_retry(
+            lambda: self._converse(request), self.retry, sleep=self.sleep, what="writer bedrock"
         )
 
     def _converse(self, request: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from estudio.script.base import ScriptWriter
+from estudio.script.base import LLMWriter, ScriptWriter
 from estudio.script.rules import RulesWriter
 from estudio.settings import Settings
 
@@ -15,14 +15,14 @@ class Writers:
     """The offline writer, always there, and the LLM writer when one is configured."""
 
     rules: RulesWriter
-    llm: ScriptWriter | None = None
+    llm: LLMWriter | None = None
 
     @property
     def preferred(self) -> ScriptWriter:
         return self.llm or self.rules
 
 
-def llm_writer(settings: Settings) -> ScriptWriter | None:
+def llm_writer(settings: Settings) -> LLMWriter | None:
     """The configured LLM writer, or None. ``auto`` picks an OpenAI-compatible endpoint when its
     URL and model are set, else Bedrock when a model id is set."""
     choice = settings.script_writer

@@ -63,6 +63,23 @@ class OpenAIWriter:
             self.name, brief, prompt, lambda: self._ask(body), self.retry, self.sleep
         )
 
+    def complete(self, system: str, user: str, max_tokens: int) -> str:
+        """One raw answer to ``system`` + ``user`` (the caller validates it); transient
+        failures are retried like ``write``'s."""
+        body = {
+            "model": self.model,
+            "messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
+            ],
+            "temperature": 0.2,
+            "max_tokens": max_tokens,
+            "stream": False,
+        }
+        return call_with_retry(
+            lambda: self._ask(body), self.retry, sleep=self.sleep, what=f"writer {self.name}"
+        )
+
     def _ask(self, body: dict[str, Any]) -> str:
         headers = {"Content-Type": "application/json"}
         if self.api_key:

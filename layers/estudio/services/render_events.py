@@ -20,6 +20,7 @@ from anyio import sleep, to_thread
 from estudio.errors import NotFound
 from estudio.jobs import Job
 from estudio.services.context import ApiServices
+from estudio.services.languages import language_jobs, overall_status
 from estudio.services.renders import get_render, render_public
 
 POLL_S = 0.5
@@ -43,7 +44,7 @@ async def render_events(
 ) -> AsyncIterator[str]:
     """The stream's chunks. ``disconnected`` tells when the client went away (stop reading);
     ``once``: one event, then the end (a buffered deployment)."""
-    sent_version = -1
+    sent_version: tuple[int, ...] = ()
     last_sent = time.monotonic()
     started = last_sent
     yield f"retry: {int(poll_s * 4000)}\n\n"
@@ -53,12 +54,15 @@ async def render_events(
         except NotFound:  # deleted while watched
             yield "event: gone\ndata: {}\n\n"
             return
-        if job.version != sent_version:
+        # a render in several languages (ADR 0017) changes and ends with all its languages
+        renders = await to_thread.run_sync(language_jobs, services.jobs, job)
+        version = tuple(r.version for r in renders)
+        if version != sent_version:
             public = render_public(services, job, base_url)
             yield event(job, json.dumps(public.model_dump(mode="json"), separators=(",", ":")))
-            sent_version = job.version
+            sent_version = version
             last_sent = time.monotonic()
-        if job.status.finished or once:
+        if overall_status(renders).finished or once:
             return
         now = time.monotonic()
         if now - last_sent >= keepalive_s:

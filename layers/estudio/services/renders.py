@@ -14,6 +14,7 @@ from estudio.api.schemas import (
     Page,
     RenderCreate,
     RenderError,
+    RenderLanguage,
     RenderOutput,
     RenderPublic,
     RenderStep,
@@ -40,6 +41,13 @@ from estudio.services.common import (
 )
 from estudio.services.context import ApiServices
 from estudio.services.glossary import render_glossary
+from estudio.services.languages import (
+    child_overrides,
+    language_jobs,
+    overall_status,
+    plan_languages,
+)
+from estudio.services.languages import overall_progress as languages_progress
 
 IDEMPOTENCY_TTL_S = 24 * 3600
 
@@ -48,8 +56,9 @@ def list_renders(
     services: ApiServices, tenant: str, limit: int, cursor: str | None, base_url: str = ""
 ) -> Page[RenderPublic]:
     items, next_cursor = services.items.list(JOB_KIND, tenant, limit, cursor)
-    return Page[RenderPublic](
-        items=[render_public(services, Job.from_item(i), base_url) for i in items],
+    jobs = [Job.from_item(i) for i in items]
+    return Page[RenderPublic](  # a further language's render is listed inside its parent's
+        items=[render_public(services, job, base_url) for job in jobs if not job.parent_id],
         next_cursor=next_cursor,
     )
 
@@ -99,30 +108,77 @@ def start_job(
     job_id: str | None = None,
     project_glossary: list[dict[str, Any]] | None = None,
     quiz: Mapping[str, Any] | None = None,
+    deck_language: str | None = None,
 ) -> Job:
-    """Create a render job and hand it to the orchestrator (the drop folder calls this too)."""
+    """Create a render job and hand it to the orchestrator (the drop folder calls this too).
+    ``deck_language`` (when the deck was parsed already) tells whether ``languages`` needs the
+    LLM writer even for one language."""
     _check_options(services, options)
     if options.script == "rewrite" and (services.writers is None or services.writers.llm is None):
         from estudio.errors import WriterUnavailable
 
         raise WriterUnavailable("script mode 'rewrite' needs an LLM writer; none is configured")
     job_id = job_id or "rnd_" + secrets.token_hex(10)
+    llm_ready = services.writers is not None and services.writers.llm is not None
+    options, further = plan_languages(job_id, options, llm_ready, deck_language)  # ADR 0017
     glossary = render_glossary(services, tenant, project_glossary)
+    checked = None
     if quiz and {"scorm12", "scorm2004"} & set(options.packages):
         from estudio.lms.quiz import parse_quiz
 
-        checked = parse_quiz(dict(quiz))  # InvalidQuiz before anything is queued
-        services.blobs.put_bytes(
-            keys.quiz(job_id), checked.model_dump_json().encode(), "application/json"
-        )
-    job = services.jobs.create(job_id, tenant, deck_key, source_name, options, project_id)
+        checked = parse_quiz(dict(quiz)).model_dump_json().encode()  # InvalidQuiz first
+    job = _queue(
+        services, job_id, tenant, deck_key, source_name, options, project_id,
+        scene_overrides, glossary, checked,
+    )  # fmt: skip
+    if further:
+        edits = child_overrides(scene_overrides)
+        for child in further:
+            _queue(
+                services, child.job_id, tenant, deck_key, source_name, child.options,
+                project_id, edits, glossary, checked, parent_id=job_id,
+            )  # fmt: skip
+        children = {child.language: child.job_id for child in further}
+        services.items.update("job", job_id, {"children": children})
+        job = job.model_copy(update={"children": children})
+    logger.info(
+        "render queued",
+        render_id=job_id,
+        tenant=tenant,
+        project_id=project_id,
+        languages=len(further) + 1,
+    )
+    return job
+
+
+def _queue(
+    services: ApiServices,
+    job_id: str,
+    tenant: str,
+    deck_key: str,
+    source_name: str,
+    options: RenderOptions,
+    project_id: str | None,
+    scene_overrides: Mapping[str, Any] | None,
+    glossary: list[dict[str, Any]] | None,
+    quiz: bytes | None,
+    parent_id: str | None = None,
+) -> Job:
+    """Create one job (a language's, when ``parent_id``) and hand it to the orchestrator."""
+    if quiz is not None:
+        services.blobs.put_bytes(keys.quiz(job_id), quiz, "application/json")
+    job = services.jobs.create(
+        job_id, tenant, deck_key, source_name, options, project_id, parent_id=parent_id
+    )
+    changes: dict[str, Any] = {}
     if scene_overrides:
-        services.items.update("job", job_id, {"scene_overrides": dict(scene_overrides)})
+        changes["scene_overrides"] = dict(scene_overrides)
     if glossary:
-        services.items.update("job", job_id, {"glossary": glossary})
+        changes["glossary"] = glossary
+    if changes:
+        services.items.update("job", job_id, changes)
     if services.orchestrator is not None:
         services.orchestrator.start(job_id, job_payload(job, scene_overrides, glossary))
-    logger.info("render queued", render_id=job_id, tenant=tenant, project_id=project_id)
     return job
 
 
@@ -180,6 +236,7 @@ def create_render(
             job_id=job_id,
             project_glossary=project.data.get("glossary") or None,
             quiz=project.data.get("quiz"),
+            deck_language=(project.data.get("deck") or {}).get("language"),
         )
     except EstudioError:
         if record_id:
@@ -248,7 +305,11 @@ def purge_render(services: ApiServices, job: Job) -> None:
 
 
 def delete_render(services: ApiServices, tenant: str, render_id: str) -> None:
-    purge_render(services, get_render(services, tenant, render_id))
+    """The render and, for a render in several languages, each language's render too."""
+    job = get_render(services, tenant, render_id)
+    for other in language_jobs(services.jobs, job)[1:]:
+        purge_render(services, other)
+    purge_render(services, job)
 
 
 def cancel_render(services: ApiServices, tenant: str, render_id: str) -> Job:
@@ -257,38 +318,80 @@ def cancel_render(services: ApiServices, tenant: str, render_id: str) -> Job:
         return job
     if job.status.finished:
         raise Conflict(f"the render already {job.status.value}")
-    job = services.jobs.cancel(render_id)
-    if services.orchestrator is not None:
-        services.orchestrator.stop(render_id, "cancelled by the user")
+    for other in language_jobs(services.jobs, job):  # each language's render (ADR 0017)
+        if other.status.finished:
+            continue
+        services.jobs.cancel(other.id)
+        if services.orchestrator is not None:
+            services.orchestrator.stop(other.id, "cancelled by the user")
     logger.info("render cancelled", render_id=render_id, tenant=tenant)
-    return job
+    return get_render(services, tenant, render_id)
 
 
 def render_public(services: ApiServices, job: Job, base_url: str = "") -> RenderPublic:
+    renders = language_jobs(services.jobs, job) if job.children else [job]
+    several = bool(job.children or job.parent_id)  # outputs say their language
     outputs: list[RenderOutput] = []
-    if job.status == JobStatus.SUCCEEDED:
-        order = {name: i for i, name in enumerate(OUTPUT_FILES)}
-        for name, key in sorted(job.outputs.items(), key=lambda kv: order.get(kv[0], 99)):
-            url = services.blobs.download_url(key, filename=output_filename(job.source_name, name))
-            if url.startswith("/"):
-                url = base_url.rstrip("/") + url
-            outputs.append(RenderOutput(name=name, url=url))
+    for render in renders:
+        if render.status == JobStatus.SUCCEEDED:
+            language = render.options.language
+            outputs += _outputs(services, render, language if several else None, base_url)
+    status = overall_status(renders)
     error = None
-    if job.status in (JobStatus.FAILED, JobStatus.CANCELLED) and job.error_code:
-        error = RenderError(code=job.error_code, message=job.error_message or job.error_code)
+    failed = next((r for r in renders if r.status == status and r.error_code), None)
+    if status in (JobStatus.FAILED, JobStatus.CANCELLED) and failed is not None:
+        message = failed.error_message or failed.error_code or ""
+        if failed is not job:
+            message = f"{failed.options.language}: {message}"
+        error = RenderError(code=failed.error_code or "render_failed", message=message)
+    unfinished = next((r for r in renders if not r.status.finished), job)
     return RenderPublic(
         id=job.id,
         project_id=job.project_id,
-        status=job.status.value,
-        stage=job.stage,
-        step=RenderStep.model_validate(job.step)
-        if job.step and job.status == JobStatus.RUNNING
+        status=status.value,
+        stage=unfinished.stage,  # the first language still at work (each in turn)
+        step=RenderStep.model_validate(unfinished.step)
+        if unfinished.step and unfinished.status == JobStatus.RUNNING
         else None,
-        progress=job.progress,
+        progress=languages_progress(renders),
         options=job.options.model_dump(mode="json"),
         outputs=outputs,
         error=error,
         duration_s=job.duration_s,
         created_at=job.created_at,
-        updated_at=job.updated_at,
+        updated_at=max(r.updated_at for r in renders),
+        languages=[_language(r) for r in renders] if job.children else [],
+        parent_id=job.parent_id,
+    )
+
+
+def _outputs(
+    services: ApiServices, job: Job, language: str | None, base_url: str
+) -> list[RenderOutput]:
+    """A succeeded render's files with their download links; a language's own files are named
+    with it (``Treino.en.mp4``)."""
+    source_name = job.source_name
+    if language:
+        stem, dot, suffix = source_name.rpartition(".")
+        source_name = f"{stem}.{language}.{suffix}" if dot else f"{source_name}.{language}"
+    order = {name: i for i, name in enumerate(OUTPUT_FILES)}
+    outputs = []
+    for name, key in sorted(job.outputs.items(), key=lambda kv: order.get(kv[0], 99)):
+        url = services.blobs.download_url(key, filename=output_filename(source_name, name))
+        if url.startswith("/"):
+            url = base_url.rstrip("/") + url
+        outputs.append(RenderOutput(name=name, url=url, language=language))
+    return outputs
+
+
+def _language(job: Job) -> RenderLanguage:
+    error = None
+    if job.status in (JobStatus.FAILED, JobStatus.CANCELLED) and job.error_code:
+        error = RenderError(code=job.error_code, message=job.error_message or job.error_code)
+    return RenderLanguage(
+        language=job.options.language or "",
+        render_id=job.id,
+        status=job.status.value,
+        progress=job.progress,
+        error=error,
     )

@@ -41,7 +41,8 @@ from estudio.models import RenderOptions
 from estudio.observability import logger
 from estudio.pipeline import keys
 from estudio.pipeline.messages import JobInput
-from estudio.speech.glossary import tenant_glossary
+from estudio.services.languages import LanguageRender, plan_languages
+from estudio.speech.glossary import GlossaryEntry, tenant_glossary
 
 
 class DropboxObject(BaseModel):
@@ -187,11 +188,17 @@ def ingest_object(
     job_id = job_id_for(obj)
     deck_key = keys.deck(job_id)
     refused: InvalidOptions | None = None
+    further: list[LanguageRender] = []
     if options is None:
         try:
             options = sidecar_options(adapters, obj)
         except InvalidOptions as error:
             refused, options = error, RenderOptions()
+    try:  # several languages: each further one its own render (ADR 0017); without an LLM
+        # writer their parse stage refuses them with writer_unavailable (error.json)
+        options, further = plan_languages(job_id, options, llm_ready=True)
+    except InvalidOptions as error:
+        refused, options = error, RenderOptions()
     if refused is None:
         adapters.blobs.copy_in(obj.bucket, obj.key, deck_key, version_id=obj.version_id)
     created = True
@@ -225,6 +232,11 @@ def ingest_object(
     glossary = tenant_glossary(adapters.items, obj.tenant).entries  # the tenant's own readings
     payload = JobInput(job_id=job_id, deck_key=deck_key, options=options, glossary=glossary)
     arn = adapters.orchestrator.start(job_id, payload.model_dump(mode="json"))
+    for child in further:
+        _start_language(adapters, obj, job_id, deck_key, child, glossary)
+    if further:
+        children = {child.language: child.job_id for child in further}
+        adapters.items.update(JOB_KIND, job_id, {"children": children})
     logger.info("dropbox deck ingested", job_id=job_id, tenant=obj.tenant, new_job=created)
     return IngestResult(job_id=job_id, tenant=obj.tenant, execution_arn=arn, created=created)
 
@@ -244,3 +256,41 @@ def _refuse_unknown_tenant(adapters: CloudAdapters, obj: DropboxObject) -> Inges
     )
     logger.warning("dropbox deck refused", code=error.code)
     return IngestResult(job_id=None, tenant=obj.tenant, execution_arn=None, created=False)
+
+
+def _start_language(
+    adapters: CloudAdapters,
+    obj: DropboxObject,
+    parent_id: str,
+    deck_key: str,
+    child: LanguageRender,
+    glossary: list[GlossaryEntry],
+) -> None:
+    """A further language's render of a dropped deck: its results go to ``outgoing/name/<lang>/``.
+    Safe to repeat (its id comes from the parent's)."""
+    assert adapters.orchestrator is not None
+    try:
+        adapters.jobs.create(
+            child.job_id,
+            obj.tenant,
+            deck_key=deck_key,
+            source_name=posixpath.basename(obj.key),
+            options=child.options,
+            parent_id=parent_id,
+        )
+    except Conflict:
+        if adapters.jobs.get(child.job_id).status.finished:
+            return
+    item = adapters.items.get(JOB_KIND, child.job_id)
+    if "dropbox_origin" not in item.data:
+        origin = DropboxOrigin(
+            bucket=obj.bucket,
+            key=obj.key,
+            version_id=obj.version_id,
+            outgoing=f"{obj.outgoing_prefix}{child.language}/",
+        )
+        adapters.items.update(JOB_KIND, child.job_id, {"dropbox_origin": origin.model_dump()})
+    payload = JobInput(
+        job_id=child.job_id, deck_key=deck_key, options=child.options, glossary=glossary
+    )
+    adapters.orchestrator.start(child.job_id, payload.model_dump(mode="json"))
