@@ -26,14 +26,14 @@ async function keysSection() {
       return false;
     }
     const items = Array.isArray(keys) ? keys : keys.items || [];
-    body.replaceChildren(...items.map((key) => h("tr", {},
-      h("td", {}, key.label || "—"), h("td", {}, h("code", {}, key.id || key.key_id)),
+    body.replaceChildren(...items.map((key) => h("tr", { class: key.revoked ? "revoked" : "" },
+      h("td", {}, key.label || "—"), h("td", {}, h("code", {}, key.prefix ? `${key.prefix}…` : key.id)),
       h("td", {}, key.created_at ? formatDate(key.created_at) : "—"),
       h("td", {}, key.last_used_at ? formatDate(key.last_used_at) : t("keys.never")),
-      h("td", {}, h("button", { type: "button", class: "danger", "aria-label": t("keys.revoke_named", { label: key.label || key.id }),
+      h("td", {}, key.revoked ? t("keys.revoked") : h("button", { type: "button", class: "danger", "aria-label": t("keys.revoke_named", { label: key.label || key.id }),
         onclick: async () => {
           if (!(await confirmDialog(t("keys.confirm_revoke", { label: key.label || key.id }), t("keys.revoke"), t("action.cancel")))) return;
-          try { await api(`/keys/${encodeURIComponent(key.id || key.key_id)}`, { method: "DELETE" }); reload(); } catch (error) { showError(error.message); }
+          try { await api(`/keys/${encodeURIComponent(key.id)}`, { method: "DELETE" }); reload(); } catch (error) { showError(error.message); }
         } }, t("keys.revoke"))))));
     if (!items.length) body.append(h("tr", {}, h("td", { colspan: "5" }, t("keys.none"))));
     return true;
@@ -43,7 +43,7 @@ async function keysSection() {
     event.preventDefault();
     try {
       const created = await api("/keys", { method: "POST", json: { label: label.value.trim() } });
-      shown.replaceChildren(secretBox(t("keys.secret_once"), created.secret || created.api_key || created.key));
+      shown.replaceChildren(secretBox(t("keys.secret_once"), created.key));
       label.value = "";
       reload();
     } catch (error) { showError(error.message); }
