@@ -172,7 +172,8 @@ def _encode(
     width, height = preview_size(slide)
     duration = (speech.duration_s + TAIL_S) if speech is not None else SILENT_SCENE_S
     folder = out.parent
-    filters = [f"scale={width}:{height}:flags=bilinear", "format=yuv420p"]
+    # The slide is read once a second and scaled once per read, then held at STILL_FPS.
+    filters = [f"scale={width}:{height}:flags=bilinear", f"fps={STILL_FPS}", "format=yuv420p"]
     if body.subtitles == "burn" and speech is not None and speech.words:
         from estudio.speech.captions import build_cues, to_ass
 
@@ -182,10 +183,10 @@ def _encode(
     if body.avatar and speech is not None:
         picture = _presenter(services, slide, speech, duration, body, (width, height), ffmpeg)
         video_in = ["-i", str(picture)]
-        filters = filters[1:]  # already at the preview size
+        filters = filters[2:]  # already at the preview size and frame rate
         fps = PRESENTER_FPS
     else:
-        video_in = ["-loop", "1", "-framerate", str(STILL_FPS), "-i", str(slide)]
+        video_in = ["-loop", "1", "-framerate", "1", "-i", str(slide)]
         fps = STILL_FPS
     audio_in = (
         ["-i", str(wav)]
@@ -217,6 +218,8 @@ def _encode(
         str(fps * 2),
         "-c:a",
         "aac",
+        "-aac_coder",
+        "fast",
         "-b:a",
         "96k",
         "-af",
