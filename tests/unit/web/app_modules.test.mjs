@@ -5,15 +5,16 @@ import { test } from "node:test";
 const STATIC = new URL("../../../layers/estudio/api/static/js/", import.meta.url);
 const load = (name) => import(new URL(name, STATIC));
 
-test("given a script when estimated then words at 165 wpm plus written pauses", async () => {
+test("given a script when estimated then words, sentence ends and written pauses count", async () => {
   const { estimateSeconds, countWords } = await load("speech.js");
-  const words = Array(55).fill("palavra").join(" "); // 55 words = 20 s at 165 wpm
-  assert.equal(estimateSeconds(words), 20);
-  assert.equal(estimateSeconds(`${words} [pausa]`), 20.7);
-  assert.equal(estimateSeconds(`${words} [pausa 2s] [pause 500ms]`), 22.5);
-  assert.equal(estimateSeconds(`${words}\n\n${words}`), 40.4);
-  assert.equal(estimateSeconds("[pausa 3s]"), 0);
-  assert.equal(countWords("Use os EPIs — luvas, capacete; 13,8 kV."), 8); // 13,8: two words at least when said
+  assert.equal(estimateSeconds(Array(20).fill("palavra").join(" ")), 7); // 20 x 0.35 s
+  assert.equal(estimateSeconds("Olá! Bem-vindos ao treinamento. [pausa] Vamos lá."), 5.9);
+  assert.equal(estimateSeconds("Um.\n\nDois: três; quatro [pausa 2s] cinco"), 6.8);
+  assert.equal(estimateSeconds("[pausa 3s]"), 3);
+  assert.equal(estimateSeconds("   "), 0);
+  assert.equal(countWords("Use os EPIs — luvas, capacete; 13,8 kV."), 8);
+  const { roundTenth } = await load("speech.js");
+  assert.deepEqual([6.35, 0.25, 0.35, 19.25, 2.675, -1.25].map(roundTenth), [6.3, 0.2, 0.3, 19.2, 2.7, -1.2]);
 });
 
 test("given an event stream in pieces when parsed then whole events come out in order", async () => {
