@@ -42,7 +42,7 @@ def _progress_until_done(page: Any, timeout_s: float) -> tuple[list[int], list[s
 
 
 def test_given_the_example_deck_when_a_person_works_in_the_studio_then_every_step_works(
-    served: Served,
+    served: Served,  # noqa: F811
     browser: Any,  # noqa: F811
 ) -> None:
     from playwright.sync_api import expect

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_given_a_deck_without_notes_when_the_script_is_written_then_it_shows_and_is_editable(
-    served: Served,
+    served: Served,  # noqa: F811
     browser: Any,  # noqa: F811
     tmp_path: Path,
 ) -> None:

@@ -44,7 +44,16 @@ def served(tmp_path: Path) -> Iterator[Served]:
     server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def shared_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server for a module's small tests (each makes its own projects)."""
+    need_browser()
+    server = start_server(tmp_path_factory.mktemp("studio") / "data")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     need_browser()
     from playwright.sync_api import sync_playwright
@@ -72,6 +81,15 @@ class Studio:
         expect(self.page.locator("#new-project")).to_be_visible(timeout=20_000)
         assert "#login=" not in self.page.url
 
+    def sign_in_with_key(self) -> None:
+        """Paste the API key, as a partner would (the login link works once per server)."""
+        from playwright.sync_api import expect
+
+        self.page.goto(self.served.url + "/")
+        self.page.fill("#key", self.served.key)
+        self.page.keyboard.press("Enter")
+        expect(self.page.locator("#new-project")).to_be_visible(timeout=20_000)
+
     def serious_violations(self) -> list[tuple[str, str, int]]:
         """axe-core's serious and critical findings (WCAG 2.1 A/AA and best practices) now.
 
@@ -89,11 +107,14 @@ class Studio:
 
 
 def open_studio(browser: Any, served: Served, width: int = 1280, height: int = 900) -> Studio:
-    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True
+    )
     page = context.new_page()
     studio = Studio(page, served)
     page.on(
-        "console", lambda m: studio.errors.append(f"console: {m.text}") if m.type == "error" else None
+        "console",
+        lambda m: studio.errors.append(f"console: {m.text}") if m.type == "error" else None,
     )
     page.on("pageerror", lambda error: studio.errors.append(f"pageerror: {error}"))
     return studio

@@ -33,7 +33,11 @@ def node_or_skip() -> str:
 
 def test_given_the_app_modules_when_node_runs_their_tests_then_all_pass() -> None:
     result = subprocess.run(
-        [node_or_skip(), "--test", str(TESTS)], capture_output=True, text=True, timeout=60, check=False
+        [node_or_skip(), "--test", str(TESTS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "# fail 0" in result.stdout
