@@ -1,7 +1,7 @@
 // Estúdio, the studio app: plain ES modules, no build step (docs/adr/0015-studio-app.md).
 import { configureApi } from "./js/api.js";
 import { Auth, loadConfig } from "./js/auth.js";
-import { h, showError } from "./js/dom.js";
+import { h, showError, describe } from "./js/dom.js";
 import { initLanguage, language, LANGUAGES, setLanguage, t } from "./js/i18n.js";
 import { editorView } from "./js/views/editor.js";
 import { glossaryView } from "./js/views/glossary.js";
@@ -63,7 +63,7 @@ async function route() {
   try {
     context.cleanup = (await view(main, context, hash)) || null;
   } catch (error) {
-    showError(t("error.generic", { message: error.message }));
+    showError(t("error.generic", { message: describe(error) }));
   }
 }
 

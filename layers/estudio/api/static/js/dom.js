@@ -1,4 +1,11 @@
 // A tiny element builder: h("button", {class: "x", onclick}, "text", child...).
+import { has, t } from "./i18n.js";
+
+/** An API error in the reader's words when its code is known, else the API's own message. */
+export function describe(error) {
+  const code = error && error.code;
+  return code && has(`code.${code}`) ? t(`code.${code}`) : String((error && error.message) || error);
+}
 export function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs || {})) {

@@ -46,7 +46,9 @@ export function captionTracks(outputs, defaultLanguage) {
   const tracks = [];
   for (const output of outputs || []) {
     const match = /^subtitles(?:\.([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*))?\.vtt$/.exec(output.name);
-    if (match) tracks.push({ url: output.url, language: match[1] || defaultLanguage, primary: !match[1] });
+    if (match) {
+      tracks.push({ url: output.url, language: output.language || match[1] || defaultLanguage, primary: !match[1] });
+    }
   }
   return tracks.sort((a, b) => Number(b.primary) - Number(a.primary));
 }

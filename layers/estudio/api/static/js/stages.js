@@ -11,7 +11,9 @@ export function renderWords(render) {
   if (render.status === "succeeded") return t("status.succeeded");
   if (render.status === "cancelled") return t("status.cancelled");
   if (render.status === "failed") {
-    return render.error ? t("status.failed_because", { message: render.error.message }) : t("status.failed");
+    if (!render.error) return t("status.failed");
+    const code = `code.${render.error.code}`;
+    return t("status.failed_because", { message: has(code) ? t(code) : render.error.message });
   }
   const step = render.step;
   const stage = (step && step.stage) || render.stage;

@@ -1,7 +1,7 @@
 // One project: upload (progress, drag and drop), the scene cards, the project's glossary,
 // render options and the renders.
 import { api, uploadDeck } from "../api.js";
-import { announce, h, showError } from "../dom.js";
+import { announce, h, showError, describe } from "../dom.js";
 import { t } from "../i18n.js";
 import { glossaryEditor } from "./glossary.js";
 import { renderOptions } from "./options.js";
@@ -9,20 +9,12 @@ import { RendersPanel } from "./renders.js";
 import { flushSaves, sceneCards } from "./scenes.js";
 import { dropZone } from "./upload.js";
 
-async function supportsLanguages() {
-  try {
-    const spec = await (await fetch("/openapi.json")).json();
-    return Boolean(spec.components.schemas.RenderCreate.properties.languages);
-  } catch { return false; }
-}
-
 export async function editorView(main, context, hash) {
   const projectId = decodeURIComponent(hash.slice("#/projects/".length));
   let project = await api(`/projects/${projectId}`);
-  const [voices, avatars, languages] = await Promise.all([
+  const [voices, avatars] = await Promise.all([
     api(`/voices${project.deck ? `?language=${encodeURIComponent(project.deck.language)}` : ""}`).catch(() => []),
     api("/avatars").catch(() => []),
-    supportsLanguages(),
   ]);
   const available = voices.filter((v) => v.available);
   const title = h("h1", { id: "project-title" }, project.name);
@@ -53,7 +45,7 @@ export async function editorView(main, context, hash) {
         const button = moved && (moved.querySelector(`.${which}:not([disabled])`) || moved.querySelector("textarea"));
         if (button) button.focus();
         announce(t("scene.moved", { position: to + 1 }));
-      } catch (error) { showError(error.message); }
+      } catch (error) { showError(describe(error)); }
     },
   };
   const showScenes = (list) => {
@@ -67,7 +59,8 @@ export async function editorView(main, context, hash) {
   };
   const showOptions = () => {
     const first = scenes.find((s) => s.image_url);
-    options = renderOptions({ voices: available, avatars, slideImage: first && first.image_url, languages },
+    options = renderOptions({ voices: available, avatars, slideImage: first && first.image_url,
+      language: project.deck && project.deck.language },
       (body) => panel.start(projectId, body));
     optionsBox.replaceChildren(h("h2", { id: "options-title" }, t("options.title")), options.element);
   };
@@ -87,7 +80,7 @@ export async function editorView(main, context, hash) {
       optionsBox.hidden = false;
     } catch (error) {
       uploadStatus.textContent = "";
-      showError(t("upload.failed", { code: error.code || "error", message: error.message }));
+      showError(t("upload.failed", { code: error.code || "error", message: describe(error) }));
     } finally { bar.hidden = true; }
   };
   const loadScenes = async () => {
@@ -110,7 +103,7 @@ export async function editorView(main, context, hash) {
       scriptsStatus.textContent = t("scripts.written", { count: written });
     } catch (error) {
       scriptsStatus.textContent = "";
-      showError(t("scripts.failed", { code: error.code || "error", message: error.message }));
+      showError(t("scripts.failed", { code: error.code || "error", message: describe(error) }));
     } finally { writeButton.disabled = false; }
   });
   scenesBox.append(h("h2", { id: "scenes-title" }, t("scenes.title")),
@@ -128,7 +121,7 @@ export async function editorView(main, context, hash) {
       h("h2", { id: "upload-title" }, project.deck ? t("upload.replace") : t("upload.title")), drop.element, bar, uploadStatus),
     scenesBox, glossary, optionsBox, panel.element);
   if (project.deck) await loadScenes();
-  panel.load().catch((error) => showError(error.message));
+  panel.load().catch((error) => showError(describe(error)));
   if (context.pendingFile) {
     const file = context.pendingFile;
     context.pendingFile = null;

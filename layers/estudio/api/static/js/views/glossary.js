@@ -1,7 +1,7 @@
 // Pronunciation glossary editor (tenant-wide page, and the project's own in the editor), with a
 // "hear it" button per entry (POST /v1/speech/preview of the spoken form).
 import { api, apiBlob } from "../api.js";
-import { announce, h, showError } from "../dom.js";
+import { announce, h, showError, describe } from "../dom.js";
 import { t } from "../i18n.js";
 import { playAudio } from "./preview.js";
 
@@ -29,7 +29,7 @@ export function glossaryEditor(id, entries, save, voice = () => null) {
           hearing = false;
           for (const button of editor.querySelectorAll(".hear-term")) button.hidden = true;
           note.hidden = false;
-        } else showError(error.message);
+        } else showError(describe(error));
       }
     });
     const remove = h("button", { type: "button", class: "secondary", "aria-label": t("glossary.remove_n", { n }),
@@ -51,7 +51,7 @@ export function glossaryEditor(id, entries, save, voice = () => null) {
       await save(collect());
       announce(t("glossary.saved"));
       status.textContent = t("glossary.saved");
-    } catch (error) { showError(error.message); }
+    } catch (error) { showError(describe(error)); }
   } },
   h("table", {}, h("thead", {}, h("tr", {},
     h("th", { scope: "col" }, t("glossary.term")), h("th", { scope: "col" }, t("glossary.spoken")),

@@ -17,7 +17,7 @@ function radios(name, values, checked, label) {
 }
 
 /**
- * The options form. `data` = {voices, avatars, slideImage, languages: bool}. Returns
+ * The options form. `data` = {voices, avatars, slideImage, language (the deck's)}. Returns
  * {element, value()} where value() is the RenderCreate body.
  */
 export function renderOptions(data, onSubmit) {
@@ -37,10 +37,12 @@ export function renderOptions(data, onSubmit) {
   const packages = h("fieldset", { class: "choices" }, h("legend", {}, t("options.packages")),
     ...PACKAGES.map((v) => h("label", { class: "choice" },
       h("input", { type: "checkbox", name: "packages", value: v }), h("span", {}, t(`package.${v}`)))));
-  const languages = data.languages ? h("div", { class: "field" },
+  const languages = h("div", { class: "field" },
     h("label", { for: "render-languages" }, t("options.languages")),
     h("input", { id: "render-languages", name: "languages", placeholder: "en, es", "aria-describedby": "languages-hint", autocomplete: "off" }),
-    h("p", { id: "languages-hint", class: "hint" }, t("options.languages_hint"))) : null;
+    h("p", { id: "languages-hint", class: "hint" }, t("options.languages_hint")),
+    h("label", { class: "choice" }, h("input", { type: "checkbox", name: "translate_slides", id: "render-translate-slides" }),
+      h("span", {}, t("options.translate_slides"))));
 
   // The presenter preview: the first slide with the presenter placed as the layout says.
   const presenterBox = h("div", { class: "presenter-box", "aria-hidden": "true" });
@@ -70,9 +72,11 @@ export function renderOptions(data, onSubmit) {
     };
     if (voice.value) body.voice = voice.value;
     if (fields.get("avatar")) body.avatar = fields.get("avatar");
-    if (data.languages) {
-      const list = String(fields.get("languages") || "").split(/[\s,;]+/).filter(Boolean);
-      if (list.length) body.languages = list;
+    const base = data.language || "pt-BR";
+    const extra = String(fields.get("languages") || "").split(/[\s,;]+/).filter((code) => code && code !== base);
+    if (extra.length) {
+      body.languages = [base, ...new Set(extra)]; // this render's language first
+      if (fields.get("translate_slides")) body.translate_slides = true;
     }
     return body;
   };

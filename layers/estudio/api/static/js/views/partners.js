@@ -1,6 +1,6 @@
 // For partners: API keys (create, list, revoke) and webhooks (subscribe, delivery log, replay).
 import { api, apiAll } from "../api.js";
-import { announce, confirmDialog, h, showError } from "../dom.js";
+import { announce, confirmDialog, h, showError, describe } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 
 const EVENTS = ["render.queued", "render.started", "render.progress", "render.completed", "render.failed", "deck.parsed"];
@@ -33,7 +33,7 @@ async function keysSection() {
       h("td", {}, key.revoked ? t("keys.revoked") : h("button", { type: "button", class: "danger", "aria-label": t("keys.revoke_named", { label: key.label || key.id }),
         onclick: async () => {
           if (!(await confirmDialog(t("keys.confirm_revoke", { label: key.label || key.id }), t("keys.revoke"), t("action.cancel")))) return;
-          try { await api(`/keys/${encodeURIComponent(key.id)}`, { method: "DELETE" }); reload(); } catch (error) { showError(error.message); }
+          try { await api(`/keys/${encodeURIComponent(key.id)}`, { method: "DELETE" }); reload(); } catch (error) { showError(describe(error)); }
         } }, t("keys.revoke"))))));
     if (!items.length) body.append(h("tr", {}, h("td", { colspan: "5" }, t("keys.none"))));
     return true;
@@ -46,7 +46,7 @@ async function keysSection() {
       shown.replaceChildren(secretBox(t("keys.secret_once"), created.key));
       label.value = "";
       reload();
-    } catch (error) { showError(error.message); }
+    } catch (error) { showError(describe(error)); }
   } }, h("label", { for: "key-label" }, t("keys.label")), label, h("button", { type: "submit" }, t("keys.create")));
   if (await reload()) {
     section.append(form, shown, h("div", { class: "table-wrap" }, h("table", {},
@@ -84,7 +84,7 @@ async function hooksSection() {
               await api(`/webhooks/${hook.id}/deliveries/${delivery.id}/replay`, { method: "POST" });
               announce(t("hooks.replayed"));
               showLog();
-            } catch (error) { showError(error.message); }
+            } catch (error) { showError(describe(error)); }
           },
         }))) : h("p", { class: "hint" }, t("hooks.no_deliveries")));
       };
@@ -92,10 +92,10 @@ async function hooksSection() {
         h("p", {}, h("strong", {}, hook.url), " ", h("small", {}, hook.events.join(", "))),
         hook.description ? h("p", { class: "hint" }, hook.description) : null,
         h("div", { class: "row" },
-          h("button", { type: "button", class: "secondary", onclick: () => showLog().catch((e) => showError(e.message)) }, t("hooks.deliveries")),
+          h("button", { type: "button", class: "secondary", onclick: () => showLog().catch((e) => showError(describe(e))) }, t("hooks.deliveries")),
           h("button", { type: "button", class: "danger", onclick: async () => {
             if (!(await confirmDialog(t("hooks.confirm_remove", { url: hook.url }), t("hooks.remove"), t("action.cancel")))) return;
-            try { await api(`/webhooks/${hook.id}`, { method: "DELETE" }); reload(); } catch (error) { showError(error.message); }
+            try { await api(`/webhooks/${hook.id}`, { method: "DELETE" }); reload(); } catch (error) { showError(describe(error)); }
           } }, t("hooks.remove"))),
         log);
     }));
@@ -116,7 +116,7 @@ async function hooksSection() {
       shown.replaceChildren(secretBox(t("hooks.secret_once"), created.secret));
       url.value = "";
       reload();
-    } catch (error) { showError(error.message); }
+    } catch (error) { showError(describe(error)); }
   } },
   h("label", { for: "hook-url" }, t("hooks.url")), url,
   h("label", { for: "hook-description" }, t("hooks.description")), description,

@@ -1,6 +1,6 @@
 // Projects: newest first, with the last render's thumbnail and status; create, rename, delete.
 import { api, apiAll } from "../api.js";
-import { announce, confirmDialog, h, showError } from "../dom.js";
+import { announce, confirmDialog, h, showError, describe } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 import { statusWords } from "../stages.js";
 import { dropZone } from "./upload.js";
@@ -38,7 +38,7 @@ function projectItem(project, render, thumb, reload) {
         await api(`/projects/${project.id}`, { method: "PATCH", json: { name: input.value } });
         announce(t("projects.renamed"));
         reload();
-      } catch (error) { showError(error.message); }
+      } catch (error) { showError(describe(error)); }
     } }, input,
     h("button", { type: "submit" }, t("action.save")),
     h("button", { type: "button", class: "secondary", onclick: reload }, t("action.cancel")));
@@ -52,7 +52,7 @@ function projectItem(project, render, thumb, reload) {
       await api(`/projects/${project.id}`, { method: "DELETE" });
       announce(t("projects.deleted", { name: project.name }));
       reload();
-    } catch (error) { showError(error.message); }
+    } catch (error) { showError(describe(error)); }
   };
   item.append(picture, h("div", { class: "project-body" }, heading, meta, badge,
     h("div", { class: "row" },
@@ -73,12 +73,12 @@ export async function projectsView(main, context) {
   };
   const form = h("form", { class: "row create", onsubmit: async (event) => {
     event.preventDefault();
-    try { await create(nameInput.value.trim()); } catch (error) { showError(error.message); }
+    try { await create(nameInput.value.trim()); } catch (error) { showError(describe(error)); }
   } },
   h("label", { for: "new-project" }, t("projects.new_label")), nameInput,
   h("button", { type: "submit", id: "create-project" }, t("projects.create")));
   const drop = dropZone("projects-drop", t("projects.drop"), async (file) => {
-    try { await create(file.name.replace(/\.[^.]+$/, "") || file.name, file); } catch (error) { showError(error.message); }
+    try { await create(file.name.replace(/\.[^.]+$/, "") || file.name, file); } catch (error) { showError(describe(error)); }
   });
   main.append(
     h("h1", { id: "projects-title" }, t("projects.title")),

@@ -1,7 +1,7 @@
 // A project's renders: history, live progress in words with cancel, and the finished video with
 // its captions track, chapters and download links.
 import { api, followRender } from "../api.js";
-import { announce, h, showError } from "../dom.js";
+import { announce, h, showError, describe } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 import { captionTracks, chaptersOf, chaptersVtt, clock } from "../media.js";
 import { renderWords } from "../stages.js";
@@ -31,7 +31,8 @@ export class RendersPanel {
 
   async load() {
     const page = await api("/renders?limit=100");
-    this.renders = page.items.filter((r) => r.project_id === this.project.id);
+    // A further language's render shows under the render it belongs to (its `languages`).
+    this.renders = page.items.filter((r) => r.project_id === this.project.id && !r.parent_id);
     this.#history();
     const running = this.renders.find((r) => !FINAL.has(r.status));
     if (running) this.follow(running);
@@ -84,14 +85,15 @@ export class RendersPanel {
     if (!this.current) return;
     try {
       this.#update(await api(`/renders/${this.current.id}/cancel`, { method: "POST" }));
-    } catch (error) { showError(error.message); }
+    } catch (error) { showError(describe(error)); }
   }
 
   /** The finished video: captions track, chapters (manifest's, else scene titles), downloads. */
   async show(render) {
     const outputs = render.outputs || [];
     const video = outputs.find((o) => o.name === "video.mp4");
-    const language = (this.project.deck && this.project.deck.language) || "pt-BR";
+    const language = (outputs.find((o) => o.name === "video.mp4" && o.language) || {}).language
+      || (this.project.deck && this.project.deck.language) || "pt-BR";
     const element = h("video", { id: "video", controls: true, preload: "metadata", playsinline: true });
     if (video) element.src = video.url;
     captionTracks(outputs, language).forEach((track, i) => {
@@ -102,7 +104,18 @@ export class RendersPanel {
     const downloads = h("ul", { id: "downloads", class: "downloads" }, ...outputs.map((output) =>
       h("li", {}, h("a", { href: output.url, download: "" }, output.name),
         LABELS[output.name] ? h("span", { class: "hint" }, ` — ${t(LABELS[output.name])}`) : null)));
-    this.player.replaceChildren(h("h3", {}, t("renders.video")), element,
+    const versions = (render.languages || []).length > 1 ? h("div", { class: "row", role: "group", "aria-label": t("renders.languages") },
+      ...render.languages.map((version) => h("button", {
+        type: "button", class: "secondary", "aria-pressed": String(version.render_id === render.id),
+        disabled: version.status !== "succeeded",
+        onclick: async () => {
+          try {
+            const other = await api(`/renders/${version.render_id}`);
+            this.show({ ...other, languages: render.languages });
+          } catch (error) { showError(describe(error)); }
+        },
+      }, version.language))) : null;
+    this.player.replaceChildren(h("h3", {}, t("renders.video")), versions, element,
       h("h3", {}, t("renders.chapters")), chapterList, h("h3", {}, t("renders.downloads")), downloads);
     this.player.hidden = false;
     const manifestOutput = outputs.find((o) => o.name === "manifest.json");
@@ -130,7 +143,7 @@ export class RendersPanel {
       this.#history();
       this.follow(render);
       this.live.scrollIntoView({ block: "nearest" });
-    } catch (error) { showError(t("error.render", { message: error.message })); }
+    } catch (error) { showError(t("error.render", { message: describe(error) })); }
   }
 
   close() {

@@ -1,7 +1,7 @@
 // The editor's scene cards: slide image, title, script with its length and spoken duration,
 // voice, hide/show, reorder (buttons, Alt+↑/↓), ▶ Ouvir and ▶ Prévia.
 import { api, apiBlob } from "../api.js";
-import { announce, h, showError } from "../dom.js";
+import { announce, h, showError, describe } from "../dom.js";
 import { t } from "../i18n.js";
 import { estimateSeconds, formatSeconds } from "../speech.js";
 import { playAudio, showVideo } from "./preview.js";
@@ -50,7 +50,7 @@ function sceneCard(scene, position, count, editor) {
       await api(base, { method: "PATCH", json: { script: value } });
       lastSaved = value;
       saved.textContent = t("scene.saved");
-    } catch (error) { showError(t("error.save", { message: error.message })); }
+    } catch (error) { showError(t("error.save", { message: describe(error) })); }
   };
   text.addEventListener("input", () => {
     counter.textContent = countWords(text.value);
@@ -68,7 +68,7 @@ function sceneCard(scene, position, count, editor) {
     try {
       await api(base, { method: "PATCH", json: { voice: voice.value || null } });
       announce(t("scene.voice_saved"));
-    } catch (error) { showError(error.message); }
+    } catch (error) { showError(describe(error)); }
   });
 
   const player = h("div", { class: "scene-player" });
@@ -76,7 +76,7 @@ function sceneCard(scene, position, count, editor) {
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
     try { await save(); await work(); } catch (error) {
-      showError(error.code === "slides_not_ready" ? t("scene.not_ready") : t("error.preview", { message: error.message }));
+      showError(error.code === "slides_not_ready" ? t("scene.not_ready") : t("error.preview", { message: describe(error) }));
     } finally { button.disabled = false; button.removeAttribute("aria-busy"); }
   };
   const hear = h("button", { type: "button", class: "hear", "aria-label": t("scene.hear_named", { title }) }, t("scene.hear"));
@@ -100,7 +100,7 @@ function sceneCard(scene, position, count, editor) {
       hide.setAttribute("aria-pressed", String(scene.hidden));
       badge.hidden = !scene.hidden;
       announce(scene.hidden ? t("scene.hidden_now", { title }) : t("scene.shown_now", { title }));
-    } catch (error) { showError(error.message); }
+    } catch (error) { showError(describe(error)); }
   });
   const up = h("button", { type: "button", class: "secondary up", disabled: position === 0,
     "aria-label": t("scene.up_named", { title }) }, "↑");

@@ -1,5 +1,5 @@
 // Signed out: the hosted UI (cloud), or the one-time link / an API key (local).
-import { h, showError } from "../dom.js";
+import { h, showError, describe } from "../dom.js";
 import { t } from "../i18n.js";
 import { api } from "../api.js";
 
@@ -23,7 +23,7 @@ export function signInView(main, context) {
         context.navigate("#/");
       } catch (error) {
         auth.forget();
-        showError(t("signin.key_refused", { message: error.message }));
+        showError(t("signin.key_refused", { message: describe(error) }));
       }
     } },
     h("label", { for: "key" }, t("signin.key_label")), input,
