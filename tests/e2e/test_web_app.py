@@ -77,6 +77,24 @@ def test_given_projects_when_renamed_deleted_and_read_in_english_then_the_list_f
     assert "Reciclagem NR-10" not in left and "Antigo" not in left
     assert "Integração de novos colaboradores" in left
 
+    # The tenant's glossary: a term heard as it will be said, then saved.
+    page.get_by_role("link", name="Glossário").click()
+    page.get_by_role("button", name="Adicionar termo").click()
+    page.get_by_label("Termo 1", exact=True).fill("NR-10")
+    page.get_by_label("Como falar o termo 1").fill("ene erre dez")
+    page.get_by_role("button", name="Ouvir o termo 1").click()
+    heard = page.locator(".glossary-player audio")
+    expect(heard).to_have_count(1, timeout=20_000)
+    page.wait_for_function(
+        "a => a.readyState >= 1 && a.duration > 0.3", arg=heard.element_handle(), timeout=15_000
+    )
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.locator("form.glossary .saved")).to_have_text("Glossário salvo.")
+    with served.client() as client:
+        entries = client.get("/v1/glossary").json()["entries"]
+    assert [(e["term"], e["spoken"]) for e in entries] == [("NR-10", "ene erre dez")]
+    page.get_by_role("link", name="Projetos").click()
+
     page.get_by_label("Idioma").select_option("en")
     expect(page.locator("h1")).to_have_text("Projects")
     assert page.evaluate("document.documentElement.lang") == "en"
@@ -141,6 +159,15 @@ def test_given_scene_cards_when_hidden_and_moved_by_keyboard_then_the_api_holds_
     ]
     page.get_by_role("button", name="Subir: Boas-vindas").click()
     expect(cards.first.locator("h3")).to_contain_text("Cena 1 · Boas-vindas")
+
+    # A render followed live over Server-Sent Events, then cancelled.
+    streams: list[str] = []
+    page.on("request", lambda r: streams.append(r.url) if r.url.endswith("/events") else None)
+    page.click("#render")
+    page.locator("#cancel-render").click(timeout=20_000)
+    expect(page.locator("#render-status")).to_contain_text("Cancelado", timeout=20_000)
+    expect(page.locator("#history li").first).to_contain_text("Cancelado")
+    assert streams, "the progress was not read from the event stream"
     assert studio.serious_violations() == []
     assert studio.errors == []
 
