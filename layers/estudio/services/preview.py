@@ -172,7 +172,8 @@ def _encode(
     width, height = preview_size(slide)
     duration = (speech.duration_s + TAIL_S) if speech is not None else SILENT_SCENE_S
     folder = out.parent
-    # The slide is read once a second and scaled once per read, then held at STILL_FPS.
+    # The slide is decoded and scaled once per 5 s of video (it does not change), then held
+    # at STILL_FPS, the captions drawn on each frame.
     filters = [f"scale={width}:{height}:flags=bilinear", f"fps={STILL_FPS}", "format=yuv420p"]
     if body.subtitles == "burn" and speech is not None and speech.words:
         from estudio.speech.captions import build_cues, to_ass
@@ -186,7 +187,7 @@ def _encode(
         filters = filters[2:]  # already at the preview size and frame rate
         fps = PRESENTER_FPS
     else:
-        video_in = ["-loop", "1", "-framerate", "1", "-i", str(slide)]
+        video_in = ["-loop", "1", "-framerate", "1/5", "-i", str(slide)]
         fps = STILL_FPS
     audio_in = (
         ["-i", str(wav)]

@@ -58,9 +58,14 @@ def test_given_an_upload_then_scenes_link_their_cached_slide_images_and_previews
     )
     assert plain.status_code == 200 and plain.content != video.content  # no captions drawn
 
-    again = new_project_with_deck(client, deck, name="De novo")
+    # The same bytes through an upload link: deck/complete finds them in the slide cache.
+    again = client.post("/v1/projects", json={"name": "De novo"}).json()
+    ticket = client.post(f"/v1/projects/{again['id']}/deck", json={"filename": "b.pptx"}).json()
+    assert client.put(ticket["upload_url"], content=deck).status_code == 204
+    done = client.post(ticket["complete_url"], json={"upload_id": ticket["upload_id"]})
+    assert done.status_code == 200, done.text
     keys = [env.items.get("project", p["id"]).data["slide_images"] for p in (project, again)]
-    assert keys[0] == keys[1] and len(keys[0]) == 3  # the same bytes: one cache entry
+    assert keys[0] == keys[1] and len(keys[0]) == 3  # one cache entry, drawn once
 
 
 def test_given_a_deck_without_slide_images_when_previewing_then_409_slides_not_ready(

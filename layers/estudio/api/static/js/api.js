@@ -130,7 +130,7 @@ const FINAL = new Set(["succeeded", "failed", "cancelled"]);
  * Follow a render until it finishes: Server-Sent Events read with fetch (the Authorization
  * header travels), else polling `GET /renders/{id}` each second. Returns a stop function.
  */
-export function followRender(renderId, onUpdate, { pollMs = 1000 } = {}) {
+export function followRender(renderId, onUpdate, { pollMs = 1000, quietMs = 4000 } = {}) {
   const control = new AbortController();
   let stopped = false;
   let last = null;
@@ -151,6 +151,10 @@ export function followRender(renderId, onUpdate, { pollMs = 1000 } = {}) {
     }
   };
   const stream = async () => {
+    // A buffered stream (the cloud API through Lambda) says nothing until the render ends:
+    // without a first event in `quietMs`, the stream is dropped for polling.
+    let heard = false;
+    const quiet = setTimeout(() => { if (!heard) control.abort(); }, quietMs);
     try {
       const response = await fetch(`${settings.base}/renders/${renderId}/events`, {
         headers: await authHeaders({ Accept: "text/event-stream" }),
@@ -158,14 +162,18 @@ export function followRender(renderId, onUpdate, { pollMs = 1000 } = {}) {
       });
       const type = response.headers.get("content-type") || "";
       if (!response.ok || !type.startsWith("text/event-stream") || !response.body) {
+        clearTimeout(quiet);
         return poll();
       }
       await streamEvents(response, (event) => {
+        heard = true;
         if (event.event !== "progress") return;
         try { update(JSON.parse(event.data)); } catch { /* a torn event: the next one comes */ }
       }, control.signal);
     } catch (error) {
       if (stopped) return;
+    } finally {
+      clearTimeout(quiet);
     }
     if (!stopped && !(last && FINAL.has(last.status))) return poll();
   };
