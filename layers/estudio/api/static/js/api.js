@@ -128,9 +128,9 @@ const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 /**
  * Follow a render until it finishes: Server-Sent Events read with fetch (the Authorization
- * header travels), else polling `GET /renders/{id}` each second. Returns a stop function.
+ * header travels), else polling `GET /renders/{id}` every 2 s. Returns a stop function.
  */
-export function followRender(renderId, onUpdate, { pollMs = 1000, quietMs = 4000 } = {}) {
+export function followRender(renderId, onUpdate, { pollMs = 2000, quietMs = 4000 } = {}) {
   const control = new AbortController();
   let stopped = false;
   let last = null;
