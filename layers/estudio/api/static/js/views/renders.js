@@ -96,8 +96,20 @@ export class RendersPanel {
       || (this.project.deck && this.project.deck.language) || "pt-BR";
     const element = h("video", { id: "video", controls: true, preload: "metadata", playsinline: true });
     if (video) element.src = video.url;
-    captionTracks(outputs, language).forEach((track, i) => {
-      element.append(h("track", { kind: "captions", src: track.url, srclang: track.language,
+    // Captions are fetched and given to the <track> as a blob: a presigned link elsewhere
+    // (another origin, CORS) would need the video itself to be fetched with CORS too.
+    const tracks = await Promise.all(captionTracks(outputs, language).map(async (track) => {
+      try {
+        const response = await fetch(track.url);
+        if (response.ok) {
+          const text = await response.text();
+          return { ...track, src: URL.createObjectURL(new Blob([text], { type: "text/vtt" })) };
+        }
+      } catch { /* the link itself, same origin */ }
+      return { ...track, src: track.url };
+    }));
+    tracks.forEach((track, i) => {
+      element.append(h("track", { kind: "captions", src: track.src, srclang: track.language,
         label: t("renders.captions", { language: track.language }), default: i === 0 }));
     });
     const chapterList = h("ol", { class: "chapters", "aria-label": t("renders.chapters") });
