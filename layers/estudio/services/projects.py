@@ -139,10 +139,16 @@ def _slide_images(
         return {}
     from estudio.slides.cache import ensure_slide_images
 
+    settings = services.settings
+    if settings.slides_upload_timeout_s is not None:  # the cloud: the answer is due in 29 s
+        bound = settings.limits.model_copy(
+            update={"stage_timeout_s": settings.slides_upload_timeout_s}
+        )
+        settings = settings.model_copy(update={"limits": bound})
     started = time.perf_counter()
     try:
         images = ensure_slide_images(
-            services.blobs, tenant, deck_file, deck, services.settings, deck_sha256=digest
+            services.blobs, tenant, deck_file, deck, settings, deck_sha256=digest
         )
     except EstudioError as error:
         logger.warning("slide images not drawn at upload", code=error.code, error=error.message)

@@ -68,12 +68,18 @@ def test_given_an_upload_then_scenes_link_their_cached_slide_images_and_previews
     assert keys[0] == keys[1] and len(keys[0]) == 3  # one cache entry, drawn once
 
 
-def test_given_a_deck_without_slide_images_when_previewing_then_409_slides_not_ready(
+def test_given_drawing_past_its_bound_when_uploading_then_no_images_and_409_on_preview(
     env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = env.client("acme")
-    monkeypatch.setattr(env.app.state.services.settings, "slides_at_upload", False)
+    # The cloud bounds the drawing (the answer is due in 29 s); past it, the deck still uploads.
+    monkeypatch.setattr(env.app.state.services.settings, "slides_upload_timeout_s", 0)
     project = new_project_with_deck(client, make_deck(DECK))
+    assert [s["image_url"] for s in client.get(f"/v1/projects/{project['id']}/scenes").json()] == [
+        None,
+        None,
+        None,
+    ]
     response = client.post(f"/v1/projects/{project['id']}/scenes/0/preview")
     assert response.status_code == 409 and response.json()["code"] == "slides_not_ready"
     audio = client.post(f"/v1/projects/{project['id']}/scenes/0/preview?audio=1")
