@@ -51,6 +51,8 @@ def test_given_projects_when_renamed_deleted_and_read_in_english_then_the_list_f
         client.post("/v1/projects", json={"name": "Integração de novos colaboradores"})
     studio = open_studio(browser, served, 375, 800)
     page = studio.page
+    config = httpx.get(f"{served.url}/config.json").json()
+    assert config == {"api": "/v1", "auth": {"kind": "local"}}  # how the app signs in here
     page.goto(served.url + "/")
     expect(page.get_by_role("heading", name="Entrar")).to_be_visible()
     assert studio.serious_violations() == []  # the sign-in page too

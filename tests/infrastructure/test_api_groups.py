@@ -41,8 +41,7 @@ def _full_app_routes(tmp_path: Any) -> set[tuple[str, str]]:
     assert client.get("/static/app.js").status_code == 200
     # The local sign-in, outside the schema too: without estudio serve's login, nothing.
     assert client.post("/v1/local/login", json={"token": "t" * 16}).status_code == 404
-    assert client.get("/config.json").json()["auth"] == {"kind": "local"}  # the app's config
-    return documented | {("GET", "/"), ("GET", "/config.json"), ("POST", "/v1/local/login")}
+    return documented | {("GET", "/"), ("POST", "/v1/local/login")}
 
 
 def test_given_the_full_local_app_then_every_route_belongs_to_exactly_one_group(
@@ -88,7 +87,7 @@ def _routes(assembly: Assembly) -> dict[tuple[str, str], str]:
         found[(method, path)] = integrations[target]
         auth = route["Properties"].get("AuthorizationType", "NONE")
         # The page's sign-in trades estudio serve's one-time token (loopback only; 404 here).
-        public = path in ("/v1/health", "/", "/config.json", "/static/{proxy+}", "/v1/local/login")
+        public = path in ("/v1/health", "/", "/static/{proxy+}", "/v1/local/login")
         assert auth == ("NONE" if public else "CUSTOM"), path  # API keys everywhere else
     return found
 

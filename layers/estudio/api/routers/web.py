@@ -42,9 +42,10 @@ def index() -> HTMLResponse:
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/config.json")
 def app_config() -> JSONResponse:
-    """Where the app finds the API and how people sign in (here: the local login link)."""
+    """``GET /config.json`` of ``estudio serve``: where the app finds the API and how people sign
+    in (the local login link). Not a route of the cloud's API: there the site serves its own
+    ``config.json`` naming the Cognito hosted UI (``create_app`` adds this one in local mode)."""
     return JSONResponse(LOCAL_CONFIG, headers={"Cache-Control": "no-store"})
 
 
