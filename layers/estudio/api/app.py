@@ -90,7 +90,9 @@ def create_app(
             (app if name == "web" else api).include_router(router)
     app.include_router(api)
     if any(chosen.static for chosen in selected):
-        from estudio.api.routers.web import STATIC
+        from estudio.api.routers.web import STATIC, app_config
 
+        if signer is not None:  # estudio serve; the cloud's site has its own config.json
+            app.add_api_route("/config.json", app_config, include_in_schema=False)
         app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

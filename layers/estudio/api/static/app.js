@@ -1,211 +1,91 @@
-// Estúdio web page: vanilla JS against the /v1 API. No build step.
-"use strict";
+// Estúdio, the studio app: plain ES modules, no build step (docs/adr/0015-studio-app.md).
+import { configureApi } from "./js/api.js";
+import { Auth, loadConfig } from "./js/auth.js";
+import { h, showError, describe } from "./js/dom.js";
+import { initLanguage, language, LANGUAGES, setLanguage, t } from "./js/i18n.js";
+import { editorView } from "./js/views/editor.js";
+import { glossaryView } from "./js/views/glossary.js";
+import { partnersView } from "./js/views/partners.js";
+import { projectsView } from "./js/views/projects.js";
+import { signInView } from "./js/views/signin.js";
+import { flushSaves } from "./js/views/scenes.js";
 
-const $ = (id) => document.getElementById(id);
-const state = { key: "", project: null, render: null, timer: null };
+const main = document.getElementById("main");
+const context = { auth: null, config: null, pendingFile: null, cleanup: null, navigate };
 
-function showError(message) { $("error").textContent = message || ""; }
-
-async function api(path, options = {}) {
-  const headers = Object.assign({ Authorization: `Bearer ${state.key}` }, options.headers || {});
-  const response = await fetch(`/v1${path}`, Object.assign({}, options, { headers }));
-  if (response.status === 204) return null;
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = new Error(body.detail || body.title || `HTTP ${response.status}`);
-    error.code = body.code;
-    throw error;
-  }
-  return body;
+function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
 }
 
-async function useKey(key) {
-  state.key = key.trim();
+function header() {
+  const nav = document.getElementById("nav");
+  const signedIn = context.signedIn;
+  const here = location.hash || "#/";
+  const link = (hash, label) => h("a", {
+    href: hash, "aria-current": (hash === "#/" ? here === "#/" || here.startsWith("#/projects") : here.startsWith(hash)) ? "page" : false,
+  }, label);
+  nav.replaceChildren(...(signedIn ? [
+    link("#/", t("nav.projects")), link("#/glossary", t("nav.glossary")), link("#/partners", t("nav.partners")),
+  ] : []));
+  const tools = document.getElementById("tools");
+  const select = h("select", { id: "lang", "aria-label": t("nav.language"), onchange: async (event) => {
+    await flushSaves();
+    setLanguage(event.target.value);
+    route();
+  } }, ...Object.keys(LANGUAGES).map((code) => h("option", { value: code, selected: code === language() }, LANGUAGES[code]["language.name"])));
+  const out = signedIn ? h("button", { type: "button", class: "secondary", id: "sign-out", onclick: () => {
+    context.auth.signOut();
+    context.signedIn = false;
+    navigate("#/");
+  } }, t("nav.sign_out")) : null;
+  const who = context.auth && context.auth.who() ? h("span", { class: "who" }, context.auth.who()) : null;
+  tools.replaceChildren(select, ...(who ? [who] : []), ...(out ? [out] : []));
+  document.querySelector(".skip").textContent = t("nav.skip");
+  document.querySelector(".tagline").textContent = t("app.tagline");
+}
+
+async function route() {
+  if (context.cleanup) { context.cleanup(); context.cleanup = null; }
+  showError("");
+  context.signedIn = Boolean(await context.auth.token());
+  header();
+  const hash = location.hash || "#/";
+  let view;
+  let title = t("nav.projects");
+  if (!context.signedIn) { view = signInView; title = t("signin.title"); }
+  else if (hash.startsWith("#/projects/")) { view = editorView; title = t("editor.title"); }
+  else if (hash.startsWith("#/partners")) { view = partnersView; title = t("nav.partners"); }
+  else if (hash.startsWith("#/glossary")) { view = glossaryView; title = t("nav.glossary"); }
+  else view = projectsView;
+  document.title = `${title} · Estúdio`;
+  main.replaceChildren();
   try {
-    const voices = await api("/voices?language=pt-BR");
-    localStorage.setItem("estudio-key", state.key);
-    $("auth-status").textContent = "Conectado.";
-    const select = $("voice");
-    select.replaceChildren(new Option("Padrão do idioma", ""));
-    for (const voice of voices.filter((v) => v.available)) {
-      select.append(new Option(voice.name, voice.id));
-    }
-    showError("");
+    context.cleanup = (await view(main, context, hash)) || null;
   } catch (error) {
-    $("auth-status").textContent = "";
-    showError(`Chave recusada: ${error.message}`);
+    showError(t("error.generic", { message: describe(error) }));
   }
 }
 
-async function sendDeck() {
-  const file = $("deck").files[0];
-  if (!file) { showError("Escolha uma apresentação (.pptx, .ppt, .odp ou .pdf)."); return; }
-  $("send").disabled = true;
-  $("upload-status").textContent = "Enviando…";
-  try {
-    state.project = await api("/projects", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ name: file.name }),
-    });
-    const form = new FormData();
-    form.append("file", file, file.name);
-    state.project = await api(`/projects/${state.project.id}/deck`, { method: "POST", body: form });
-    const deck = state.project.deck;
-    $("upload-status").textContent = `${deck.scene_count} cenas (${deck.language}).`;
-    await loadScenes();
-    $("render-box").hidden = false;
-    showError("");
-  } catch (error) {
-    $("upload-status").textContent = "";
-    showError(`Não foi possível ler a apresentação (${error.code || "erro"}): ${error.message}`);
-  } finally {
-    $("send").disabled = false;
-  }
-}
-
-const SOURCES = {
-  notes: "notas do apresentador",
-  slide_text: "texto do slide",
-  text: "texto do slide",
-  none: "sem narração",
-  edited: "editado",
-  "writer:rules": "roteiro automático",
-  "writer:openai": "roteiro por IA",
-  "writer:bedrock": "roteiro por IA",
-};
-
-async function writeScripts() {
-  $("write-scripts").disabled = true;
-  $("scripts-status").textContent = "Escrevendo…";
-  try {
-    const scenes = await api(`/projects/${state.project.id}/scripts`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ script: "auto" }),
-    });
-    showScenes(scenes);
-    const written = scenes.filter((s) => s.script_source.startsWith("writer:")).length;
-    $("scripts-status").textContent = `${written} roteiros escritos. Revise antes de gerar o vídeo.`;
-    showError("");
-  } catch (error) {
-    $("scripts-status").textContent = "";
-    showError(`Não foi possível escrever o roteiro (${error.code || "erro"}): ${error.message}`);
-  } finally {
-    $("write-scripts").disabled = false;
-  }
-}
-
-async function loadScenes() {
-  showScenes(await api(`/projects/${state.project.id}/scenes`));
-}
-
-function showScenes(scenes) {
-  const list = $("scenes");
-  list.replaceChildren();
-  for (const scene of scenes) {
-    const item = document.createElement("li");
-    item.dataset.index = scene.index;
-    const title = document.createElement("div");
-    title.className = "scene-title";
-    title.textContent = scene.title || `Slide ${scene.slide_number}`;
-    const text = document.createElement("textarea");
-    text.value = scene.script;
-    text.setAttribute("aria-label", `Narração da cena ${scene.index + 1}`);
-    const saved = document.createElement("span");
-    saved.className = "saved";
-    saved.textContent = SOURCES[scene.script_source] || "";
-    text.addEventListener("change", async () => {
-      try {
-        await api(`/projects/${state.project.id}/scenes/${scene.index}`, {
-          method: "PATCH",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ script: text.value }),
-        });
-        saved.textContent = "salvo (editado)";
-      } catch (error) { showError(error.message); }
-    });
-    item.append(title, text, saved);
-    list.append(item);
-  }
-  $("scenes-box").hidden = false;
-}
-
-async function startRender() {
-  $("render").disabled = true;
-  $("result").hidden = true;
-  const body = { preset: $("preset").value };
-  if ($("voice").value) body.voice = $("voice").value;
-  try {
-    state.render = await api(`/projects/${state.project.id}/renders`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
-      body: JSON.stringify(body),
-    });
-    poll();
-  } catch (error) {
-    showError(error.message);
-    $("render").disabled = false;
-  }
-}
-
-async function poll() {
-  try {
-    const render = await api(`/renders/${state.render.id}`);
-    $("progress").value = render.progress;
-    $("render-status").textContent = `${render.status} ${render.stage || ""} ${render.progress}%`;
-    if (render.status === "succeeded") return finished(render);
-    if (render.status === "failed" || render.status === "cancelled") {
-      $("render").disabled = false;
-      showError(`Falhou (${render.error ? render.error.code : render.status}): ${render.error ? render.error.message : ""}`);
-      return;
-    }
-  } catch (error) { showError(error.message); }
-  state.timer = setTimeout(poll, 1000);
-}
-
-function finished(render) {
-  $("render").disabled = false;
-  const links = $("downloads");
-  links.replaceChildren();
-  for (const output of render.outputs) {
-    const item = document.createElement("li");
-    const link = document.createElement("a");
-    link.href = output.url;
-    link.textContent = output.name;
-    link.setAttribute("download", "");  // the server's Content-Disposition names it
-    item.append(link);
-    links.append(item);
-    if (output.name === "video.mp4") $("video").src = output.url;
-  }
-  $("result").hidden = false;
-}
-
-$("save-key").addEventListener("click", () => useKey($("key").value));
-$("send").addEventListener("click", sendDeck);
-$("render").addEventListener("click", startRender);
-$("write-scripts").addEventListener("click", writeScripts);
-
-// `estudio serve` prints a one-time link: /#login=<token>. Trade it for the local key, once.
 async function start() {
-  const login = new URLSearchParams(location.hash.slice(1)).get("login");
-  if (login) {
-    history.replaceState(null, "", location.pathname);
-    try {
-      const answer = await api("/local/login", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ token: login }),
-      });
-      localStorage.setItem("estudio-key", answer.api_key);
-    } catch (error) {
-      showError(`Link de acesso recusado (${error.message}). Cole a chave da API.`);
-    }
-  }
-  const remembered = localStorage.getItem("estudio-key");
-  if (remembered) {
-    $("key").value = remembered;
-    useKey(remembered);
-  }
+  initLanguage();
+  context.config = await loadConfig();
+  context.auth = new Auth(context.config);
+  configureApi({
+    base: context.config.api,
+    token: () => context.auth.token(),
+    onUnauthorized: () => {
+      if (!context.signedIn) return;
+      context.auth.forget();
+      context.signedIn = false;
+      route();
+    },
+  });
+  let failure = null;
+  try { failure = await context.auth.complete(); } catch { failure = "login_refused"; }
+  window.addEventListener("hashchange", route);
+  await route();
+  if (failure) showError(t("signin.refused"));
 }
+
 start();
