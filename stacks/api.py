@@ -4,6 +4,8 @@ origins. Each group's routes go to its own function, whose role holds only what 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import jsii
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, aws_apigateway
 from aws_cdk import aws_apigatewayv2 as apigw
@@ -48,6 +50,67 @@ def group_routes(group: RouteGroup) -> list[tuple[str, str]]:
     if group.static:
         routes.append(("GET", "/static/{proxy+}"))
     return routes
+
+
+def studio_routes(group: RouteGroup) -> list[tuple[str, str]]:
+    """The routes the studio API (behind CloudFront, people signed in) serves: every ``/v1``
+    route of the group; the page, its assets and the local sign-in come from the site bucket or
+    do not exist in the cloud."""
+    routes: list[tuple[str, str]] = []
+    for name, router in routers_of(group):
+        if name == "web":
+            continue
+        for route in router.routes:
+            for method in sorted(getattr(route, "methods", ()) or ()):
+                if method != "HEAD":
+                    routes.append((method, API_PREFIX + route.path))  # type: ignore[attr-defined]
+    return routes
+
+
+def add_group_routes(
+    api: apigw.HttpApi,
+    functions: Mapping[str, lambda_.IFunction],
+    authorizer: apigw.IHttpRouteAuthorizer,
+    routes_of: Callable[[RouteGroup], list[tuple[str, str]]],
+) -> None:
+    """Each cloud group's routes to its function; a public group's without an authorizer."""
+    for group in GROUPS:
+        if not group.cloud:
+            continue
+        integration = integrations.HttpLambdaIntegration(
+            f"{group.name.title()}Routes", functions[group.name]
+        )
+        for method, path in routes_of(group):
+            routes = api.add_routes(
+                path=path,
+                methods=[apigw.HttpMethod(method)],
+                integration=integration,
+                authorizer=apigw.HttpNoneAuthorizer() if group.public else authorizer,
+            )
+            if group.public:
+                for route in routes:
+                    acknowledge(route, "AwsSolutions-APIG4")
+
+
+def logged_stage(scope: Construct, api: apigw.HttpApi, config: DeployConfig) -> apigw.HttpStage:
+    """The ``$default`` stage: deployed on change, throttled, with JSON access logs."""
+    access_logs = logs.LogGroup(
+        scope,
+        "AccessLogs",
+        retention=retention(config.log_retention_days),
+        removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
+    )
+    return apigw.HttpStage(
+        scope,
+        "DefaultStage",
+        http_api=api,
+        stage_name="$default",
+        auto_deploy=True,
+        throttle=apigw.ThrottleSettings(
+            rate_limit=config.api_rate_limit, burst_limit=config.api_burst_limit
+        ),
+        access_log_settings=_AccessLogs(access_logs),
+    )
 
 
 @jsii.implements(apigw.IAccessLogSettings)
@@ -175,37 +238,6 @@ class ApiStack(Stack):
                 max_age=Duration.hours(1),
             ),
         )
-        for group in GROUPS:
-            if not group.cloud:
-                continue
-            integration = integrations.HttpLambdaIntegration(
-                f"{group.name.title()}Routes", self.functions[group.name]
-            )
-            for method, path in group_routes(group):
-                routes = self.api.add_routes(
-                    path=path,
-                    methods=[apigw.HttpMethod(method)],
-                    integration=integration,
-                    authorizer=apigw.HttpNoneAuthorizer() if group.public else authorizer,
-                )
-                if group.public:
-                    for route in routes:
-                        acknowledge(route, "AwsSolutions-APIG4")
-        access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=retention(config.log_retention_days),
-            removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
-        )
-        self.stage = apigw.HttpStage(
-            self,
-            "DefaultStage",
-            http_api=self.api,
-            stage_name="$default",
-            auto_deploy=True,
-            throttle=apigw.ThrottleSettings(
-                rate_limit=config.api_rate_limit, burst_limit=config.api_burst_limit
-            ),
-            access_log_settings=_AccessLogs(access_logs),
-        )
+        add_group_routes(self.api, self.functions, authorizer, group_routes)
+        self.stage = logged_stage(self, self.api, config)
         CfnOutput(self, OUTPUT_API_URL, value=self.stage.url)
