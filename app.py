@@ -103,6 +103,7 @@ def build_app(app: cdk.App | None = None, nag: bool = True) -> cdk.App:
         env=env,
         state_machine=pipeline.state_machine,
         api=api.api,
+        studio_api=site.api,
         dead_letter_queues={
             "Webhooks": webhooks.dead_letters,
             "Ingest": pipeline.ingest_dead_letters,

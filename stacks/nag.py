@@ -124,13 +124,12 @@ def acknowledge_site_deployment(stack: Stack, deployment: IConstruct, site_bucke
     """Acknowledge the findings on CDK's BucketDeployment handler (its singleton function sits
     at the stack's root) with one reason: the wildcard actions CDK grants it (``s3:GetObject*``
     …), the objects of the CDK asset bucket and of the site bucket, and ``*`` for CloudFront
-    invalidations; its CDK-chosen runtime and AWSLambdaBasicExecutionRole. Any other finding on it still fails synthesis."""
+    invalidations; its CDK-chosen runtime and AWSLambdaBasicExecutionRole. Any other finding
+    on it still fails synthesis."""
     from aws_cdk import DefaultStackSynthesizer
 
     qualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER
-    assets = (
-        f"arn:<AWS::Partition>:s3:::cdk-{qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*"
-    )
+    assets = f"arn:<AWS::Partition>:s3:::cdk-{qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*"
     objects = flatten_cfn_reference(stack.resolve(site_bucket.arn_for_objects("*")))
     findings = [
         f"{PACK}-L1",

@@ -70,9 +70,7 @@ SPA_FALLBACK = """function handler(event) {
 def site_csp(connect: list[str]) -> str:
     """The local server's CSP with ``connect-src`` widened to ``connect`` (origins)."""
     directives = [part.strip() for part in CSP.split(";") if part.strip()]
-    widened = [
-        " ".join([d, *connect]) if d.split()[0] == "connect-src" else d for d in directives
-    ]
+    widened = [" ".join([d, *connect]) if d.split()[0] == "connect-src" else d for d in directives]
     return "; ".join(widened)
 
 
