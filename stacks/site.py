@@ -43,6 +43,7 @@ from stacks.nag import acknowledge, acknowledge_site_deployment
 from stacks.storage import NONCURRENT_DAYS, DataPlane
 
 STATIC_DIR = ("layers", "estudio", "api", "static")
+STATIC_PREFIX = "static/"  # the app loads its modules and styles from /static/...
 SCOPES = ("openid", "email", "profile")
 OUTPUT_SITE_URL = "SiteUrl"
 OUTPUT_SIGN_IN_URL = "SignInUrl"
@@ -228,45 +229,53 @@ class SiteStack(Stack):
         add_group_routes(self.api, functions, jwt, studio_routes)
         self.stage = logged_stage(self, self.api, config)
 
+        # As ``estudio serve`` serves them: the folder under /static/, its index.html at / too,
+        # and config.json beside it (contract 3). Two copies of one folder, so two deployments:
+        # the assets (pruned under static/), then the page and config (nothing else pruned),
+        # which invalidates the distribution once both are in.
+        static = config.project_root.joinpath(*STATIC_DIR)
+        no_cache = [
+            s3deploy.CacheControl.set_public(),
+            s3deploy.CacheControl.max_age(Duration.seconds(0)),
+            s3deploy.CacheControl.must_revalidate(),
+            s3deploy.CacheControl.s_max_age(Duration.days(1)),
+        ]  # no hashed file names: browsers revalidate, the edge keeps a day, deploys invalidate
+        deploy_logs = logs.LogGroup(
+            self,
+            "AppDeploymentLogs",
+            retention=retention(config.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.assets = s3deploy.BucketDeployment(
+            self,
+            "AppAssets",
+            destination_bucket=self.bucket,
+            destination_key_prefix=STATIC_PREFIX,
+            sources=[s3deploy.Source.asset(str(static))],
+            cache_control=no_cache,
+            memory_limit=256,
+            log_group=deploy_logs,
+        )
         self.deployment = s3deploy.BucketDeployment(
             self,
             "App",
             destination_bucket=self.bucket,
             sources=[
-                s3deploy.Source.asset(str(config.project_root.joinpath(*STATIC_DIR))),
-                s3deploy.Source.json_data(
-                    "config.json",
-                    {
-                        "api": API_PREFIX,
-                        "auth": {
-                            "kind": "cognito",
-                            "domain": sign_in.base_url(),
-                            "client_id": self.client.user_pool_client_id,
-                            "redirect_path": "/",
-                            "scopes": list(SCOPES),
-                        },
-                    },
+                s3deploy.Source.data(
+                    "index.html", (static / "index.html").read_text(encoding="utf-8")
                 ),
+                s3deploy.Source.json_data("config.json", self.app_config(sign_in)),
             ],
-            # No hashed file names: browsers revalidate, the edge keeps a day, a deploy
-            # invalidates everything.
-            cache_control=[
-                s3deploy.CacheControl.set_public(),
-                s3deploy.CacheControl.max_age(Duration.seconds(0)),
-                s3deploy.CacheControl.must_revalidate(),
-                s3deploy.CacheControl.s_max_age(Duration.days(1)),
-            ],
+            prune=False,  # static/ belongs to the assets deployment
+            cache_control=no_cache,
             distribution=self.distribution,
             distribution_paths=["/*"],
             memory_limit=256,
-            log_group=logs.LogGroup(
-                self,
-                "AppDeploymentLogs",
-                retention=retention(config.log_retention_days),
-                removal_policy=RemovalPolicy.DESTROY,
-            ),
+            log_group=deploy_logs,
         )
-        acknowledge_site_deployment(self, self.deployment, self.bucket)
+        self.deployment.node.add_dependency(self.assets)
+        for deployment in (self.assets, self.deployment):
+            acknowledge_site_deployment(self, deployment, self.bucket)
 
         sign_in_url = sign_in.sign_in_url(self.client, redirect_uri=f"{self.site_url}/")
         for key, value in (
@@ -277,6 +286,19 @@ class SiteStack(Stack):
             (OUTPUT_SITE_BUCKET, self.bucket.bucket_name),
         ):
             CfnOutput(self, key, value=value)
+
+    def app_config(self, sign_in: cognito.UserPoolDomain) -> dict[str, object]:
+        """``/config.json`` in the cloud (contract 3): the API on this origin, the hosted UI."""
+        return {
+            "api": API_PREFIX,
+            "auth": {
+                "kind": "cognito",
+                "domain": sign_in.base_url(),
+                "client_id": self.client.user_pool_client_id,
+                "redirect_path": "/",
+                "scopes": list(SCOPES),
+            },
+        }
 
     def _security_headers(
         self, config: DeployConfig, data: DataPlane, sign_in: cognito.UserPoolDomain

@@ -17,10 +17,11 @@ from estudio.api.groups import GROUPS
 from estudio.api.guard import CSP
 from stacks.api import group_routes, studio_routes
 from stacks.site import OUTPUT_SIGN_IN_URL, OUTPUT_SITE_URL, SPA_FALLBACK
-from tests.infrastructure.assembly import Assembly, synthesized
+from tests.infrastructure.assembly import PROJECT_ROOT, Assembly, synthesized
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # AWS managed cache policy
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AWS managed request policy
+STATIC = PROJECT_ROOT / "layers" / "estudio" / "api" / "static"
 ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
 
 
@@ -185,21 +186,34 @@ def test_given_the_security_headers_then_they_are_the_local_ones_with_the_sign_i
         assert behaviour["ResponseHeadersPolicyId"] == {"Ref": policy_id}
 
 
-def test_given_the_app_deployment_then_the_static_folder_and_a_cognito_config_json_are_sent(
+def test_given_the_app_deployment_then_static_holds_the_folder_and_the_root_its_page_and_config(
     assembly: Assembly,
 ) -> None:
-    _, deployment = _one(assembly, "Site", "Custom::CDKBucketDeployment")
+    deployments = {
+        d["Properties"].get("DestinationBucketKeyPrefix", ""): d["Properties"]
+        for d in assembly.resources("Site", "Custom::CDKBucketDeployment").values()
+    }
+    assert set(deployments) == {"", "static/"}
     site = _logical_id(assembly, "Site", "AWS::S3::Bucket", "Site")
     client = _one(assembly, "Site", "AWS::Cognito::UserPoolClient")[0]
-    assert deployment["DestinationBucketName"] == {"Ref": site}
-    assert deployment["DistributionPaths"] == ["/*"]
-    assert len(deployment["SourceObjectKeys"]) == 2  # the static folder, config.json
-    static, config_json = (
-        assembly.outdir / f"asset.{key.removesuffix('.zip')}"
-        for key in deployment["SourceObjectKeys"]
+    assets, root = deployments["static/"], deployments[""]
+    for deployment in (assets, root):
+        assert deployment["DestinationBucketName"] == {"Ref": site}
+    (folder,) = (
+        assembly.outdir / f"asset.{k.removesuffix('.zip')}" for k in assets["SourceObjectKeys"]
     )
-    assert (static / "index.html").is_file() and (static / "app.js").is_file()
-    markers = deployment["SourceMarkers"][1]
+    assert {p.name for p in folder.iterdir()} == {p.name for p in STATIC.iterdir()}
+    assert assets["Prune"] is True and "DistributionId" not in assets
+    # The root: index.html and config.json only, pruning nothing (static/ is the assets'),
+    # then one invalidation of everything.
+    assert root["Prune"] is False
+    assert root["DistributionPaths"] == ["/*"]
+    page, config_json = (
+        assembly.outdir / f"asset.{k.removesuffix('.zip')}" for k in root["SourceObjectKeys"]
+    )
+    index = STATIC / "index.html"
+    assert (page / "index.html").read_bytes() == index.read_bytes()
+    markers = root["SourceMarkers"][1]
     text = (config_json / "config.json").read_text()
     for marker in markers:  # replaced at deploy by the value, JSON-quoted (the Fn::Join's quotes)
         text = text.replace(marker, json.dumps(marker))
@@ -212,6 +226,13 @@ def test_given_the_app_deployment_then_the_static_folder_and_a_cognito_config_js
     assert auth["domain"] in markers and auth["client_id"] in markers  # filled at deploy
     assert ".amazoncognito.com" in json.dumps(markers[auth["domain"]])
     assert markers[auth["client_id"]] == {"Fn::Join": ["", ['"', {"Ref": client}, '"']]}
+    root_id = next(
+        k
+        for k, d in assembly.resources("Site", "Custom::CDKBucketDeployment").items()
+        if "DestinationBucketKeyPrefix" not in d["Properties"]
+    )
+    depends = assembly.resources("Site", "Custom::CDKBucketDeployment")[root_id]["DependsOn"]
+    assert any(d.startswith("AppAssets") for d in depends)  # invalidated after both
 
 
 # --- sign-in ------------------------------------------------------------------------------------
