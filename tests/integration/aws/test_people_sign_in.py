@@ -246,3 +246,36 @@ def test_given_an_expired_token_then_the_authorizers_checks_refuse_it(pool: Pool
     with pytest.raises(Exception, match="aud"):
         other.verified_claims(token)
     assert pool.verified_claims(token)["exp"] > time.time()
+
+
+def test_given_a_person_when_they_create_a_partner_key_then_the_key_works_for_their_tenant(
+    pool: Pool, api: Any
+) -> None:
+    """The app's partner page: people manage their tenant's keys through the studio API."""
+    pytest.importorskip("estudio.api.routers.keys", reason="the keys routes are not here yet")
+    pool.add_user("ana@acme.example", "acme")
+    token = pool.id_token("ana@acme.example")
+    claims = pool.verified_claims(token)
+    _, project = call(api, jwt_event(claims, token, "POST", "/v1/projects", {"name": "Parceiro"}))
+
+    status, created = call(api, jwt_event(claims, token, "POST", "/v1/keys", {"label": "lms"}))
+    assert status == 201, created
+    status, listed = call(api, jwt_event(claims, token, "GET", "/v1/keys"))
+    assert status == 200 and [k["id"] for k in listed] == [created["id"]]
+
+    event = copy.deepcopy(load_event("apigw_http_get_health"))  # the partner API's event
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/v1/projects"
+    event["headers"]["authorization"] = f"Bearer {created['key']}"
+    status, seen = call(api, event)
+    assert status == 200 and [p["id"] for p in seen["items"]] == [project["id"]]
+
+    path = f"/v1/keys/{created['id']}"
+    status, revoked = call(api, jwt_event(claims, token, "DELETE", path))
+    assert (status, revoked["revoked"]) == (200, True)
+    assert call(api, event)[0] == 401
+    actions = [
+        (e.data["actor"], e.data["action"])
+        for e in AuditLog(cached_adapters().items).entries("acme")
+    ]
+    assert (f"user:{claims['sub']}", "POST /v1/keys") in actions
+    assert (f"user:{claims['sub']}", "DELETE /v1/keys/{key_id}") in actions
