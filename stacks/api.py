@@ -178,6 +178,9 @@ class ApiStack(Stack):
             # DELETE /v1/projects/{id} removes projects/{id}/ and uploads/{id}/.
             "projects": [data.table_rw, data.artifacts_rw, data.uploads_rw, data.outputs_read],
             "uploads": [data.table_rw, data.artifacts_rw, data.uploads_rw],
+            # Reads the project and glossaries; the speech cache and the slide images are in
+            # the artifacts bucket (cache/); nothing is deleted.
+            "previews": [data.table_put, data.artifacts_rw],
             # DELETE /v1/renders/{id} stops the execution and removes jobs/{id}/ (outputs and
             # intermediates).
             "renders": [
@@ -207,6 +210,7 @@ class ApiStack(Stack):
         for name in ("uploads", "renders", "webhooks"):  # deck.parsed, job events, replays
             events_queue.grant_send_messages(self.functions[name])
         allow_voice_keys(self.functions["catalog"], data)  # which providers have keys
+        allow_voice_keys(self.functions["previews"], data)  # previews speak with them
 
         self.authorizer_function = factory.function(
             self,

@@ -96,6 +96,12 @@ NO_SPEECH = Cut(
     "voices are built only by the speak stage and the voice listing (StageContext.voices)",
 )
 NO_DECK_PARSE = Cut("estudio.deck", "decks are parsed only on the upload routes")
+# The slide cache's prefixes are read everywhere (erasure, scene image links); its pictures are
+# drawn only on the upload routes and by the rasterize stage (Pillow, python-pptx).
+NO_SLIDE_DRAWING = (
+    Cut("estudio.slides.rasterize", "slide images are drawn only on the upload routes"),
+    Cut("estudio.slides.steps", "click-build pictures are drawn only on the upload routes"),
+)
 # Every handler reaches the writers' factory (the stage context, the API app); it builds an LLM
 # writer only when one is configured (ESTUDIO_LLM_BASE_URL + ESTUDIO_LLM_MODEL, or
 # ESTUDIO_BEDROCK_MODEL_ID), which no stack sets: the cloud writes scripts with the rules writer.
@@ -146,8 +152,9 @@ def _api(group: str, *extra_layers: str, cuts: tuple[Cut, ...] = (NO_SPEECH, *NO
 
 
 # Uploads convert decks with LibreOffice and check brand media with ffmpeg (the stage image).
-API_MEMORY_MB = {"uploads": 3008}
-API_EPHEMERAL_MB = {"uploads": 2048}
+# Previews speak and encode one scene (a presenter's frames too) in the same image.
+API_MEMORY_MB = {"uploads": 3008, "previews": 3008}
+API_EPHEMERAL_MB = {"uploads": 2048, "previews": 1024}
 
 
 def _api_image(group: str) -> Bundle:
@@ -189,14 +196,16 @@ BUNDLES: tuple[Bundle, ...] = (
     # the image (ffmpeg does not fit beside the layers, see above).
     _stage_image("package", "PackageFunctionArn"),
     _api("health"),
-    _api("projects", cuts=(NO_SPEECH, NO_DECK_PARSE, *NO_LLM)),
+    _api("projects", cuts=(NO_SPEECH, NO_DECK_PARSE, *NO_SLIDE_DRAWING, *NO_LLM)),
     # A deck arrives in any format (LibreOffice converts .ppt, .odp and Strict, poppler reads
     # PDF) and brand music and clips are checked with ffmpeg, as locally: the stage image.
     _api_image("uploads"),
-    _api("renders", cuts=(NO_SPEECH, NO_DECK_PARSE, *NO_LLM)),
+    # Scene previews: espeak-ng, the voice SDKs and ffmpeg, as the speak and render stages.
+    _api_image("previews"),
+    _api("renders", cuts=(NO_SPEECH, NO_DECK_PARSE, *NO_SLIDE_DRAWING, *NO_LLM)),
     _api("webhooks"),
     _api("catalog", "speech", "numpy", cuts=NO_LLM),
-    _api("tenant", cuts=(NO_SPEECH, NO_DECK_PARSE, *NO_LLM)),
+    _api("tenant", cuts=(NO_SPEECH, NO_DECK_PARSE, *NO_SLIDE_DRAWING, *NO_LLM)),
 )
 
 

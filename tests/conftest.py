@@ -63,3 +63,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 f"unexpected skip: {reason!r}. Only a missing piece of the environment may skip "
                 "a test (see ALLOWED_SKIP_REASONS in tests/conftest.py)."
             )
+
+
+SLIDES_AT_UPLOAD_ENV = "ESTUDIO_SLIDES_AT_UPLOAD"
+
+
+@pytest.fixture(autouse=True)
+def _slides_at_upload(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deck upload draws its slide images with LibreOffice (seconds): only the tests marked
+    ``slides`` (and the browser flows) pay for it; the other uploads parse the deck only."""
+    marked = request.node.get_closest_marker
+    if marked("slides") is None and marked("browser") is None:
+        monkeypatch.setenv(SLIDES_AT_UPLOAD_ENV, "false")

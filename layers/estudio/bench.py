@@ -218,6 +218,9 @@ def main() -> int:
         from estudio.brand.bench import bench_brand, line
 
         print(line(bench_brand(60, work)))
+        from estudio.services import preview_bench  # the studio: upload, scene previews
+
+        print(preview_bench.line(preview_bench.bench_preview(work)))
         from estudio.bench_api import bench_loaded_api, describe
 
         print(describe(bench_loaded_api()))

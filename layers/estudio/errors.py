@@ -149,6 +149,24 @@ class Cancelled(EstudioError):
     http_status = 409
 
 
+class SlidesNotReady(Conflict):
+    """A scene preview asked for before the deck's slide images are in the slide cache."""
+
+    code = "slides_not_ready"
+
+
+class InvalidSceneOrder(InputError):
+    """A scene order that is not a permutation of the deck's scene indexes."""
+
+    code = "invalid_scene_order"
+
+
+class EmptyScript(InputError):
+    """Narration asked for a scene (or a text) with nothing to say."""
+
+    code = "empty_script"
+
+
 # --- failures a retry may cure -----------------------------------------------------------------
 class TransientError(EstudioError):
     code = "transient_failure"

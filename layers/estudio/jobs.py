@@ -64,6 +64,7 @@ class Job(BaseModel):
     duration_s: float | None = None
     stage_seconds: dict[str, float] = {}
     items_done: dict[str, list[int]] = {}  # Map stages: indexes finished
+    step: dict[str, Any] | None = None  # the latest {"stage", "done", "total"} reported
     created_at: float
     updated_at: float
     version: int = 1
@@ -160,6 +161,7 @@ class JobRepository:
                 "progress": max(job.progress, value),
                 "stage": stage,
                 "status": JobStatus.RUNNING.value,
+                "step": {"stage": stage, "done": done, "total": total},
             }
 
         before = self.get(job_id).progress
@@ -178,6 +180,7 @@ class JobRepository:
             value = overall_progress(stage, len(done), total)
             return {
                 "items_done": {**job.items_done, stage: sorted(done)},
+                "step": {"stage": stage, "done": len(done), "total": total},
                 "progress": max(job.progress, value),
                 "stage": stage,
                 "status": JobStatus.RUNNING.value,

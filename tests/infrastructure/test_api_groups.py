@@ -162,6 +162,13 @@ def _role_access(assembly: Assembly, group_name: str) -> str:
             ["TenantReadWrite", "Outputs", "VoiceKeys", "ExecutionControl"],
         ),
         (
+            # Scene previews: read the project, speak (voice keys, the speech cache) and read
+            # the slide images; nothing deleted, no render started.
+            "previews",
+            ["TableWriteNoDelete", "ArtifactsReadWrite", "VoiceKeysRead"],
+            ["TableReadWrite", "TenantReadWrite", "Uploads", "Outputs", "sqs:", "ExecutionControl"],
+        ),
+        (
             # DELETE /v1/renders/{id} stops the execution and removes the render's files.
             "renders",
             [

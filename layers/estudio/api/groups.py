@@ -47,6 +47,7 @@ PROJECT_PATHS = (
     "/projects/{project_id}",
     "/projects/{project_id}/scenes",
     "/projects/{project_id}/scenes/{index}",
+    "/projects/{project_id}/scenes/order",
     "/projects/{project_id}/scripts",
 )
 UPLOAD_PATHS = ("/projects/{project_id}/deck", "/projects/{project_id}/deck/complete")
@@ -58,11 +59,14 @@ GROUPS: tuple[RouteGroup, ...] = (
     RouteGroup("projects", {"projects": PROJECT_PATHS}),
     # Deck uploads, and the brand kit with its assets (validated with Pillow, like decks).
     RouteGroup("uploads", {"projects": UPLOAD_PATHS, "brand": ALL}),
+    # Scene previews and "hear it": ffmpeg, espeak-ng and the voice SDKs (the stage image).
+    RouteGroup("previews", {"previews": ALL}),
     RouteGroup("renders", {"renders": ALL, "projects": RENDER_START_PATHS}),
     RouteGroup("webhooks", {"webhooks": ALL}),
     RouteGroup("catalog", {"catalog": ALL, "glossary": ALL}),
-    # Export and erasure: every kind of the tenant's items and blobs, API keys included.
-    RouteGroup("tenant", {"tenant": ALL}),
+    # Export and erasure: every kind of the tenant's items and blobs, API keys included (and
+    # the keys themselves: only this group's role writes them).
+    RouteGroup("tenant", {"tenant": ALL, "keys": ALL}),
     RouteGroup("files", {"files": ALL}, cloud=False),
 )
 

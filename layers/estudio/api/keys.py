@@ -36,17 +36,23 @@ def validate_tenant(tenant: str) -> str:
 
 def create_key(items: ItemStore, tenant: str, label: str | None = None) -> str:
     """Create a key for ``tenant`` and return it; only its hash is stored (print it once)."""
+    return create_key_with_id(items, tenant, label)[1]
+
+
+def create_key_with_id(items: ItemStore, tenant: str, label: str | None = None) -> tuple[str, str]:
+    """``create_key``, answering the new key's id as well: ``(key_id, key)``."""
     validate_tenant(tenant)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     digest = hash_key(key)
+    key_id = "key_" + secrets.token_hex(8)
     items.create(
         KEY_KIND,
-        "key_" + secrets.token_hex(8),
+        key_id,
         tenant,
         {"hash": digest, "prefix": key[:10], "label": label, "revoked": False},
     )
     logger.info("api key created", tenant=tenant)
-    return key
+    return key_id, key
 
 
 def authenticate(items: ItemStore, key: str) -> tuple[str, str]:

@@ -155,7 +155,7 @@ class DeckUploadComplete(Input):
 
 # --- scenes --------------------------------------------------------------------------------------
 class ScenePublic(Schema):
-    index: int
+    index: int = Field(description="The scene's id in the deck (stable across reorders).")
     slide_number: int
     title: str | None = None
     script: str
@@ -163,11 +163,47 @@ class ScenePublic(Schema):
     voice: str | None = None
     edited: bool = False
     warnings: list[str] = []
+    image_url: str | None = Field(
+        default=None,
+        description="The slide's picture (PNG), once the deck's slide images are cached; a "
+        "signed link, valid for an hour.",
+    )
+    hidden: bool = Field(default=False, description="Left out of renders.")
+    position: int = Field(
+        default=0, description="Where the scene plays in a render (0-based, hidden ones too)."
+    )
+    duration_estimate_s: float = Field(
+        default=0.0, description="Spoken duration the current script is estimated to take."
+    )
 
 
 class SceneUpdate(Input):
     script: Script | None = None
     voice: ApiVoiceId | None = None
+    hidden: bool | None = Field(default=None, description="Leave the scene out of renders.")
+
+
+class SceneOrder(Input):
+    order: Annotated[list[Annotated[int, Field(ge=0)]], Field(max_length=10_000)] = Field(
+        description="Every scene index once, in the order the render plays them."
+    )
+
+
+class PreviewRequest(Input):
+    """What a scene preview uses besides the scene's current script (all optional)."""
+
+    voice: ApiVoiceId | None = Field(default=None, description="Else the scene's, else default.")
+    avatar: BuiltinAvatarId | None = None
+    avatar_layout: AvatarLayout = "pip-right"
+    subtitles: Literal["burn", "none"] = "burn"
+
+
+class SpeechPreview(Input):
+    """A short text read aloud (the glossary's "hear it")."""
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    voice: ApiVoiceId | None = None
+    language: Language | None = None
 
 
 class ScriptsWrite(Schema):
@@ -213,11 +249,23 @@ class RenderOutput(Schema):
     url: str
 
 
+class RenderStep(Schema):
+    """Where a running render is: the stage (as the pipeline names it) and its items."""
+
+    stage: str
+    done: int
+    total: int
+
+
 class RenderPublic(Schema):
     id: str
     project_id: str | None = None
     status: RenderStatus
     stage: str | None = None
+    step: RenderStep | None = Field(
+        default=None,
+        description="The current stage's items done of total (`speak` 12/40), while running.",
+    )
     progress: int = Field(ge=0, le=100)
     options: dict[str, Any]
     outputs: list[RenderOutput] = []
@@ -284,6 +332,24 @@ class DeliveryPublic(Schema):
     replay_of: str | None = None
     log: list[DeliveryAttempt] = []
     created_at: float
+
+
+# --- API keys ------------------------------------------------------------------------------------
+class KeyCreate(Input):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class KeyPublic(Schema):
+    id: str
+    prefix: str | None = Field(default=None, description="The key's first characters.")
+    label: str | None = None
+    created_at: float
+    last_used_at: float | None = None
+    revoked: bool = False
+
+
+class KeyCreated(KeyPublic):
+    key: str = Field(description="The API key. Shown once: store it now.")
 
 
 # --- health --------------------------------------------------------------------------------------

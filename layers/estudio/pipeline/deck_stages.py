@@ -11,13 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from estudio.models import Deck, ScenePlan
 from estudio.pipeline import keys
 from estudio.pipeline.context import StageContext
 from estudio.pipeline.messages import JobInput, JobRef
 
+if TYPE_CHECKING:
+    from estudio.slides.cache import SlideImages
+
+PNG = "image/png"
 PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
@@ -58,50 +62,55 @@ def _builds_off(warnings: list[str]) -> list[str]:
     return [*kept, "animation: builds are off; the slide is shown fully built"]
 
 
-def rasterize_job(ctx: StageContext, msg: JobRef, deck: Deck) -> int:
-    """Slide images (and build-step images) of the job's deck, one LibreOffice run. Returns the
-    number of images stored."""
-    from estudio.deck.formats import is_pdf
+def rasterize_job(ctx: StageContext, msg: JobRef, deck: Deck) -> SlideImages:
+    """Slide images (and build-step images) of the job's deck: from the tenant's slide cache
+    when this deck content was drawn at this size before, else one LibreOffice run that fills
+    the cache (``estudio.slides.cache``). The pictures are copied to the job's keys."""
+    from estudio.slides.cache import ensure_slide_images, file_sha256
     from estudio.slides.fonts import font_warnings
-    from estudio.slides.rasterize import rasterize_deck
-    from estudio.slides.steps import add_step_slides
 
     size = msg.options.size
-    numbers = [s.slide_number for s in deck.scenes]
     converted = keys.converted_deck(msg.job_id)
-    key = converted if ctx.blobs.exists(converted) else keys.deck(msg.job_id)
+    has_converted = ctx.blobs.exists(converted)
+    tenant = ctx.jobs.get(msg.job_id).tenant
     with ctx.scratch("rasterize") as tmp:
-        path = ctx.blobs.get_file(key, tmp / "deck.pptx")
-        builds = {s.slide_number: s.steps for s in deck.scenes if s.steps}
-        pages: dict[tuple[int, int], int] = {}
-        if builds and not is_pdf(path):
-            expanded = tmp / "steps.pptx"
-            pages = add_step_slides(path, expanded, builds)
-            path = expanded
-        wanted = numbers + sorted(pages.values())
-        images = rasterize_deck(
+        original = ctx.blobs.get_file(keys.deck(msg.job_id), tmp / "deck.pptx")
+        path = original
+        if has_converted:  # keyed by the uploaded bytes; drawn from the converted copy
+            path = ctx.blobs.get_file(converted, tmp / "converted.pptx")
+        images = ensure_slide_images(
+            ctx.blobs,
+            tenant,
             path,
-            tmp / "slides",
-            size.width,
-            size.height,
-            slide_numbers=wanted,
-            soffice=ctx.settings.soffice,
-            timeout_s=ctx.settings.limits.stage_timeout_s,
+            deck,
+            ctx.settings,
+            size=(size.width, size.height),
+            deck_sha256=file_sha256(original),
+            on_progress=lambda done, total: _drawn(ctx, msg.job_id, done, total),
         )
-        by_page = {page: step for step, page in pages.items()}
-        for done, page in enumerate(wanted, start=1):
-            if page in by_page:
-                number, shown = by_page[page]
-                target = keys.step_image(msg.job_id, number, shown)
-            else:
-                target = keys.slide_image(msg.job_id, page)
-            ctx.blobs.put_file(target, images[page], "image/png")
-            ctx.progress(msg.job_id, "rasterize", done, len(wanted))
-    report: dict[str, Any] = {"warnings": font_warnings(deck.fonts), "images": len(wanted)}
+    wanted = {s.slide_number for s in deck.scenes}
+    for number, key in images.slides.items():
+        if number in wanted:
+            ctx.blobs.put_bytes(keys.slide_image(msg.job_id, number), ctx.blobs.get_bytes(key), PNG)
+    for (number, shown), key in images.steps.items():
+        target = keys.step_image(msg.job_id, number, shown)
+        ctx.blobs.put_bytes(target, ctx.blobs.get_bytes(key), PNG)
+    count = len(wanted) + len(images.steps)
+    ctx.progress(msg.job_id, "rasterize", count, count)
+    report: dict[str, Any] = {
+        "warnings": font_warnings(deck.fonts),
+        "images": count,
+        "reused": images.reused,
+    }
     ctx.blobs.put_bytes(
         keys.slides_report(msg.job_id), json.dumps(report).encode(), "application/json"
     )
-    return len(wanted)
+    return images
+
+
+def _drawn(ctx: StageContext, job_id: str, done: int, total: int) -> None:
+    if done % 10 == 0 or done == total:  # progress rows are writes: not one per picture
+        ctx.progress(job_id, "rasterize", done, total)
 
 
 def deck_warnings(ctx: StageContext, job_id: str, deck: Deck) -> list[str]:

@@ -18,6 +18,8 @@ class SceneOverride(Message):
     voice: str | None = None
     # Who wrote ``script``: a writer (the API's "write the scripts"), else the author ("edited").
     script_source: str | None = None
+    hidden: bool = False  # left out of the render
+    position: int | None = None  # where the scene plays (the project's scene order)
 
 
 class JobInput(Message):

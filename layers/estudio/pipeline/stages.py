@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from estudio.errors import EstudioError, error_from_name
-from estudio.models import Deck, Manifest, ManifestScene, Plan, ScenePlan, Speech
+from estudio.models import Deck, Manifest, ManifestScene, Plan, Scene, ScenePlan, Speech
 from estudio.observability import logger
 from estudio.pipeline import keys
 from estudio.pipeline.context import StageContext
@@ -38,6 +38,7 @@ from estudio.pipeline.messages import (
     RenderItem,
     RenderSceneTask,
     SceneItem,
+    SceneOverride,
     SceneTask,
     SegmentInfo,
     SegmentResult,
@@ -134,7 +135,23 @@ def _apply_overrides(deck: Deck, msg: JobInput) -> Deck:
                 changes["voice"] = edit.voice
             scene = scene.model_copy(update=changes)
         scenes.append(scene)
-    return deck.model_copy(update={"scenes": scenes})
+    return deck.model_copy(update={"scenes": _arranged(scenes, msg.scene_overrides)})
+
+
+def _arranged(scenes: list[Scene], edits: Mapping[int, SceneOverride]) -> list[Scene]:
+    """Hidden scenes left out, the rest in the project's order, renumbered 0.. in that order."""
+    from estudio.errors import EmptyDeck
+
+    def position(scene: Scene) -> tuple[int, int]:
+        edit = edits.get(scene.index)
+        at = edit.position if edit is not None and edit.position is not None else scene.index
+        return at, scene.index
+
+    hidden = {index for index, edit in edits.items() if edit.hidden}
+    shown = sorted((s for s in scenes if s.index not in hidden), key=position)
+    if not shown:
+        raise EmptyDeck("every scene is hidden: show at least one")
+    return [s.model_copy(update={"index": at}) for at, s in enumerate(shown)]
 
 
 WRITTEN = ("writer:rules", "writer:openai", "writer:bedrock")

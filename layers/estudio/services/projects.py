@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from collections.abc import Mapping
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,8 @@ from estudio.api.schemas import (
     ProjectCreate,
     ProjectPublic,
     ProjectUpdate,
-    ScenePublic,
-    SceneUpdate,
 )
-from estudio.errors import ConcurrentUpdate, Conflict, DeckTooLarge, NotFound
+from estudio.errors import Conflict, DeckTooLarge, EstudioError, NotFound
 from estudio.jobs import JOB_KIND, Job
 from estudio.models import Deck
 from estudio.names import clean_filename
@@ -34,7 +32,8 @@ from estudio.services.common import (
     sha256_file,
 )
 from estudio.services.context import ApiServices
-from estudio.services.renders import check_voice, purge_render
+from estudio.services.renders import purge_render
+from estudio.services.scenes import NARRATION_FIELDS
 
 UPLOAD_TTL_S = 3600
 PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -59,7 +58,9 @@ def project_public(item: Item) -> ProjectPublic:
         name=item.data["name"],
         description=item.data.get("description"),
         deck=DeckSummary.model_validate(deck) if deck else None,
-        edited_scenes=sorted(int(i) for i in overrides),
+        edited_scenes=sorted(
+            int(i) for i, edit in overrides.items() if any(f in edit for f in NARRATION_FIELDS)
+        ),
         glossary=item.data.get("glossary") or [],
         quiz=item.data.get("quiz"),
         created_at=item.created_at,
@@ -112,26 +113,59 @@ def delete_project(services: ApiServices, tenant: str, project_id: str) -> None:
 
 
 # --- decks ---------------------------------------------------------------------------------------
-def _parse(path: Path, services: ApiServices, source_name: str) -> Deck:
-    """Any deck format, told by content (.pptx, .pptm, .ppt, .odp, Strict, .pdf)."""
+def _parse(
+    path: Path, services: ApiServices, source_name: str, tenant: str, digest: str
+) -> tuple[Deck, dict[str, str]]:
+    """Any deck format, told by content (.pptx, .pptm, .ppt, .odp, Strict, .pdf), and its slide
+    images (slide number → blob key in the slide cache) when they are drawn at upload."""
     from estudio.deck.inputs import read_deck  # on first use: the deck parser is heavy to import
 
     settings = services.settings
     with tempfile.TemporaryDirectory(prefix="estudio-ingest-") as tmp:
-        deck, _ = read_deck(
+        deck, slides_from = read_deck(
             path, settings.limits, Path(tmp), source_name=source_name, soffice=settings.soffice
         )
-    return deck
+        images = _slide_images(services, tenant, slides_from, deck, digest)
+    return deck, images
+
+
+def _slide_images(
+    services: ApiServices, tenant: str, deck_file: Path, deck: Deck, digest: str
+) -> dict[str, str]:
+    """Draw (or find in the slide cache) the deck's slide images, so the studio shows them
+    beside the scripts and the render reuses them. A deck LibreOffice cannot draw still
+    uploads: its scenes have no image and a preview answers ``slides_not_ready``."""
+    if not services.settings.slides_at_upload:
+        return {}
+    from estudio.slides.cache import ensure_slide_images
+
+    started = time.perf_counter()
+    try:
+        images = ensure_slide_images(
+            services.blobs, tenant, deck_file, deck, services.settings, deck_sha256=digest
+        )
+    except EstudioError as error:
+        logger.warning("slide images not drawn at upload", code=error.code, error=error.message)
+        return {}
+    logger.info(
+        "slide images ready",
+        tenant=tenant,
+        slides=len(images.slides),
+        reused=images.reused,
+        seconds=round(time.perf_counter() - started, 2),
+    )
+    return {str(number): key for number, key in images.slides.items()}
 
 
 def ingest_deck(
     services: ApiServices, tenant: str, project_id: str, path: Path, filename: str
 ) -> Item:
-    """Parse a deck file, store it and its scenes on the project, emit ``deck.parsed``."""
+    """Parse a deck file, draw its slide images, store it and its scenes on the project, emit
+    ``deck.parsed``."""
     owned(services.items, PROJECT_KIND, project_id, tenant)
     source_name = clean_filename(filename)
-    deck = _parse(path, services, source_name)
     digest = sha256_file(path)
+    deck, images = _parse(path, services, source_name, tenant, digest)
     deck_key = f"projects/{project_id}/decks/{digest}.pptx"
     model_key = f"projects/{project_id}/decks/{digest}.json"
     services.blobs.put_file(
@@ -155,6 +189,8 @@ def ingest_deck(
             "deck_key": deck_key,
             "deck_model_key": model_key,
             "scene_overrides": {},
+            "scene_order": None,
+            "slide_images": images,
         },
     )
     logger.info("deck parsed", project_id=project_id, tenant=tenant, scenes=len(deck.scenes))
@@ -210,74 +246,3 @@ def complete_upload(
     services.blobs.delete(key)
     services.items.delete(UPLOAD_KIND, upload_id)
     return item
-
-
-# --- scenes --------------------------------------------------------------------------------------
-def deck_of(services: ApiServices, project: Item) -> Deck:
-    key = project.data.get("deck_model_key")
-    if not key:
-        raise Conflict("the project has no deck yet: upload one first")
-    return Deck.model_validate_json(services.blobs.get_bytes(key))
-
-
-def scenes(services: ApiServices, tenant: str, project_id: str) -> list[ScenePublic]:
-    project = owned(services.items, PROJECT_KIND, project_id, tenant)
-    deck = deck_of(services, project)
-    overrides: Mapping[str, Mapping[str, Any]] = project.data.get("scene_overrides") or {}
-    result = []
-    for scene in deck.scenes:
-        edit = overrides.get(str(scene.index), {})
-        source = edit.get("script_source", "edited") if "script" in edit else scene.script_source
-        written = [edit["writer_warning"]] if edit.get("writer_warning") else []
-        result.append(
-            ScenePublic(
-                index=scene.index,
-                slide_number=scene.slide_number,
-                title=scene.title,
-                script=edit.get("script", scene.script),
-                script_source=source,
-                voice=edit.get("voice"),
-                edited=bool(edit),
-                warnings=scene.warnings + written,
-            )
-        )
-    return result
-
-
-def edit_scene(
-    services: ApiServices, tenant: str, project_id: str, index: int, body: SceneUpdate
-) -> ScenePublic:
-    """Change one scene's narration or voice before rendering (an explicit null undoes it)."""
-    if "voice" in body.model_fields_set:
-        check_voice(services, body.voice)
-    for _ in range(20):
-        project = owned(services.items, PROJECT_KIND, project_id, tenant)
-        deck = deck_of(services, project)
-        if not 0 <= index < len(deck.scenes):
-            raise NotFound(f"scene {index} not found")
-        overrides = dict(project.data.get("scene_overrides") or {})
-        edit = dict(overrides.get(str(index), {}))
-        for name in body.model_fields_set:
-            value = getattr(body, name)
-            if name == "script":  # the author's words now, whoever wrote them before
-                edit.pop("script_source", None)
-                edit.pop("writer_warning", None)
-            if value is None:
-                edit.pop(name, None)
-            else:
-                edit[name] = value
-        if edit:
-            overrides[str(index)] = edit
-        else:
-            overrides.pop(str(index), None)
-        try:
-            services.items.update(
-                PROJECT_KIND,
-                project_id,
-                {"scene_overrides": overrides},
-                expect_version=project.version,
-            )
-        except ConcurrentUpdate:
-            continue
-        return scenes(services, tenant, project_id)[index]
-    raise ConcurrentUpdate("the project changed too often; try again")

@@ -10,8 +10,22 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from estudio.api.schemas import Page, RenderCreate, RenderError, RenderOutput, RenderPublic
-from estudio.errors import ConcurrentUpdate, Conflict, EstudioError, NotFound, UnknownVoice
+from estudio.api.schemas import (
+    Page,
+    RenderCreate,
+    RenderError,
+    RenderOutput,
+    RenderPublic,
+    RenderStep,
+)
+from estudio.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    EmptyDeck,
+    EstudioError,
+    NotFound,
+    UnknownVoice,
+)
 from estudio.jobs import JOB_KIND, Job, JobStatus
 from estudio.models import OUTPUT_FILES, RenderOptions
 from estudio.names import output_filename
@@ -162,7 +176,7 @@ def create_render(
             project.data["deck"]["source_name"],
             options,
             project_id=project_id,
-            scene_overrides=project.data.get("scene_overrides") or None,
+            scene_overrides=_scene_edits(services, project.data) or None,
             job_id=job_id,
             project_glossary=project.data.get("glossary") or None,
             quiz=project.data.get("quiz"),
@@ -172,6 +186,18 @@ def create_render(
             services.items.delete(IDEMPOTENCY_KIND, record_id)
         raise
     return job, True
+
+
+def _scene_edits(services: ApiServices, project: Mapping[str, Any]) -> dict[str, Any]:
+    """The project's scene edits for a render: visibility and play order folded in; refused
+    (``empty_deck``) when every scene is hidden."""
+    from estudio.services.scenes import render_overrides
+
+    edits = render_overrides(project)
+    hidden = sum(1 for edit in edits.values() if edit.get("hidden"))
+    if hidden and hidden >= int((project.get("deck") or {}).get("scene_count", 0)):
+        raise EmptyDeck("every scene is hidden: show at least one before rendering")
+    return edits
 
 
 def _idempotent_answer(
@@ -255,6 +281,9 @@ def render_public(services: ApiServices, job: Job, base_url: str = "") -> Render
         project_id=job.project_id,
         status=job.status.value,
         stage=job.stage,
+        step=RenderStep.model_validate(job.step)
+        if job.step and job.status == JobStatus.RUNNING
+        else None,
         progress=job.progress,
         options=job.options.model_dump(mode="json"),
         outputs=outputs,

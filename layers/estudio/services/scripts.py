@@ -12,7 +12,7 @@ from estudio.observability import logger
 from estudio.services.common import PROJECT_KIND, owned
 from estudio.services.context import ApiServices
 from estudio.services.glossary import render_glossary
-from estudio.services.projects import deck_of, scenes
+from estudio.services.scenes import deck_of, scenes
 
 
 def write_project_scripts(

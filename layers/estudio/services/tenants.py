@@ -5,7 +5,8 @@ folder) and the cloud one (DynamoDB and S3) behave the same.
 
 What a tenant owns: every item whose ``tenant`` is it (``TENANT_KINDS``), and the blobs under
 ``projects/{project}/``, ``jobs/{render}/``, ``dropbox/{tenant}/``, ``exports/{tenant}/``,
-``speech-cache/{tenant}/`` and ``cache/segments/{tenant}/`` (the caches are per tenant for this).
+``speech-cache/{tenant}/``, ``cache/segments/{tenant}/`` and ``cache/slides/{tenant}/`` (the
+caches are per tenant for this).
 The export is a ZIP with ``index.json`` (what is inside, with sizes and SHA-256) beside one JSON
 file per record and the files themselves. Webhook secrets and key hashes are never exported.
 """
@@ -34,8 +35,10 @@ from estudio.services.common import (
     delete_blobs,
 )
 from estudio.services.context import ApiServices
-from estudio.services.projects import delete_project, project_public, scenes
+from estudio.services.projects import delete_project, project_public
 from estudio.services.renders import purge_render, render_public
+from estudio.services.scenes import scenes
+from estudio.slides.cache import slide_cache_tenant_prefix
 from estudio.speech.cache import CACHE_PREFIX
 from estudio.speech.glossary import TENANT_GLOSSARY_KIND, tenant_glossary
 from estudio.webhooks.delivery import DELIVERY_KIND, SUBSCRIPTION_KIND
@@ -64,6 +67,7 @@ def tenant_prefixes(tenant: str) -> list[str]:
         f"exports/{tenant}/",
         f"{CACHE_PREFIX}/{tenant}/",
         segment_cache_prefix(tenant),
+        slide_cache_tenant_prefix(tenant),
     ]
 
 

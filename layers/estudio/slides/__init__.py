@@ -1,5 +1,4 @@
-"""Slide images: deck → PDF (LibreOffice) → PNGs of the output size (pdftoppm + Pillow)."""
+"""Slide images: deck → PDF (LibreOffice) → PNGs of the output size (pdftoppm + Pillow)
+(``estudio.slides.rasterize``), click-build steps (``.steps``) and the slide cache (``.cache``).
 
-from estudio.slides.rasterize import deck_to_pdf, find_soffice, fit_size, rasterize_deck
-
-__all__ = ["deck_to_pdf", "find_soffice", "fit_size", "rasterize_deck"]
+Nothing is imported here: the slide cache's prefixes are read by functions without Pillow."""

@@ -246,6 +246,7 @@ def test_given_a_tenant_that_rendered_when_erased_then_nothing_of_it_is_left_any
     assert any(tenant == "acme" for _, _, tenant in _rows(env.root / "state.db"))
     assert any(f.startswith(f"jobs/{render['id']}/") for f in _files(env.blobs.root))
     assert any(f.startswith("speech-cache/acme/") for f in _files(env.blobs.root))
+    assert any(f.startswith("cache/slides/acme/") for f in _files(env.blobs.root))
 
     assert acme.request("DELETE", "/v1/tenant", json={"confirm": "beta"}).status_code == 422
     response = acme.request("DELETE", "/v1/tenant", json={"confirm": "acme"})

@@ -17,6 +17,7 @@ SIGNED_LINK_ROUTES = {"/v1/files/{token}", "/v1/uploads/{token}"}
 BODIES = {
     ("PATCH", "/v1/projects/{project_id}"): {"name": "stolen"},
     ("PATCH", "/v1/projects/{project_id}/scenes/{index}"): {"script": "stolen"},
+    ("PUT", "/v1/projects/{project_id}/scenes/order"): {"order": [1, 0]},
     ("POST", "/v1/projects/{project_id}/renders"): {},
     ("POST", "/v1/projects/{project_id}/deck"): {"filename": "x.pptx"},
     ("POST", "/v1/projects/{project_id}/deck/complete"): {"upload_id": "upl_" + "0" * 20},
@@ -47,6 +48,7 @@ def owned(env: Env, deck_bytes: bytes, receiver: Receiver) -> dict[str, str]:
         "render_id": render["id"],
         "webhook_id": hook["id"],
         "delivery_id": delivery["id"],
+        "key_id": acme.post("/v1/keys", json={"label": "parceiro"}).json()["id"],
     }
 
 
@@ -54,7 +56,7 @@ def test_given_the_route_table_then_every_owned_route_has_an_isolation_case(env:
     routes = _owned_routes(env.app)
     assert len(routes) >= 14
     names = {n for _, path in routes for n in re.findall(r"{(\w+)}", path)}
-    assert names <= {"project_id", "index", "render_id", "webhook_id", "delivery_id"}
+    assert names <= {"project_id", "index", "render_id", "webhook_id", "delivery_id", "key_id"}
 
 
 def test_given_another_tenants_ids_when_calling_every_route_then_404_and_nothing_changes(
@@ -77,6 +79,7 @@ def test_given_another_tenants_ids_when_calling_every_route_then_404_and_nothing
     assert acme.get(f"/v1/renders/{owned['render_id']}").json()["status"] == "queued"
     assert acme.get(f"/v1/webhooks/{owned['webhook_id']}").status_code == 200
     assert len(acme.get("/v1/renders").json()["items"]) == 1
+    assert not any(key["revoked"] for key in acme.get("/v1/keys").json())
 
 
 def test_given_two_tenants_when_listing_then_each_sees_only_its_own(

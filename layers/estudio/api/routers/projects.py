@@ -22,6 +22,7 @@ from estudio.api.schemas import (
     ProjectUpdate,
     RenderCreate,
     RenderPublic,
+    SceneOrder,
     ScenePublic,
     SceneUpdate,
     ScriptsWrite,
@@ -30,7 +31,7 @@ from estudio.api.schemas import (
 from estudio.api.streaming import receive_deck_multipart, scratch_dir
 from estudio.errors import DeckTooLarge, InputError
 from estudio.services import projects as service
-from estudio.services import renders, scripts
+from estudio.services import renders, scenes, scripts
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 ProjectId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -177,28 +178,52 @@ def complete_deck_upload(
 @router.get(
     "/{project_id}/scenes",
     response_model=list[ScenePublic],
+    summary="The deck's scenes with their current scripts, slide images and play order",
     responses={**PROBLEMS, 409: {"model": Problem}},
 )
 def list_scenes(
-    project_id: ProjectId, services: ServicesDep, tenant: TenantDep
+    project_id: ProjectId, request: Request, services: ServicesDep, tenant: TenantDep
 ) -> list[ScenePublic]:
-    return service.scenes(services, tenant, project_id)
+    return scenes.scenes(services, tenant, project_id, str(request.base_url))
 
 
 @router.patch(
     "/{project_id}/scenes/{index}",
     response_model=ScenePublic,
-    summary="Edit one scene's narration or voice before rendering",
+    summary="Edit one scene's narration, voice or visibility before rendering",
+    description="`hidden: true` leaves the scene out of renders; an explicit null undoes an edit.",
     responses={**PROBLEMS, 409: {"model": Problem}},
 )
 def edit_scene(
     project_id: ProjectId,
     index: SceneIndex,
     body: SceneUpdate,
+    request: Request,
     services: ServicesDep,
     tenant: TenantDep,
 ) -> ScenePublic:
-    return service.edit_scene(services, tenant, project_id, index, body)
+    return scenes.edit_scene(services, tenant, project_id, index, body, str(request.base_url))
+
+
+@router.put(
+    "/{project_id}/scenes/order",
+    response_model=list[ScenePublic],
+    summary="Set the order the scenes play in (every scene index once)",
+    description="Answers the scenes in their new order. Renders started afterwards use it.",
+    responses={
+        **PROBLEMS,
+        409: {"model": Problem},
+        422: {"model": Problem, "description": "`invalid_scene_order`: not a permutation."},
+    },
+)
+def order_scenes(
+    project_id: ProjectId,
+    body: SceneOrder,
+    request: Request,
+    services: ServicesDep,
+    tenant: TenantDep,
+) -> list[ScenePublic]:
+    return scenes.set_order(services, tenant, project_id, body.order, str(request.base_url))
 
 
 @router.post(

@@ -4,9 +4,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi import Path as PathParam
+from fastapi.responses import StreamingResponse
 
 from estudio.api.deps import Cursor, Limit, ServicesDep, TenantDep
 from estudio.api.schemas import Page, Problem, RenderPublic
+from estudio.services import render_events as events
 from estudio.services import renders as service
 
 router = APIRouter(prefix="/renders", tags=["renders"])
@@ -37,6 +39,34 @@ def get_render(
 ) -> RenderPublic:
     job = service.get_render(services, tenant, render_id)
     return service.render_public(services, job, str(request.base_url))
+
+
+@router.get(
+    "/{render_id}/events",
+    summary="Live progress as Server-Sent Events, until the render finishes",
+    description=(
+        "`text/event-stream`: an `event: progress` whose data is the render (as `GET "
+        "/v1/renders/{id}`) each time it changes, a `: keep-alive` comment every 15 s, and the "
+        "end of the stream after `succeeded`, `failed` or `cancelled` (a finished render: one "
+        "event, then the end). `event: gone` if the render is deleted meanwhile. In the cloud "
+        "the API's functions buffer responses, so the stream arrives whole at the end: poll "
+        "`GET /v1/renders/{id}` every 2 s there instead."
+    ),
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **PROBLEMS},
+)
+def render_events(
+    render_id: RenderId, request: Request, services: ServicesDep, tenant: TenantDep
+) -> StreamingResponse:
+    service.get_render(services, tenant, render_id)  # 404 now, not inside the stream
+    stream = events.render_events(
+        services, tenant, render_id, str(request.base_url), request.is_disconnected
+    )
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.post(
