@@ -252,7 +252,6 @@ def test_given_a_person_when_they_create_a_partner_key_then_the_key_works_for_th
     pool: Pool, api: Any
 ) -> None:
     """The app's partner page: people manage their tenant's keys through the studio API."""
-    pytest.importorskip("estudio.api.routers.keys", reason="the keys routes are not here yet")
     pool.add_user("ana@acme.example", "acme")
     token = pool.id_token("ana@acme.example")
     claims = pool.verified_claims(token)
