@@ -1,6 +1,10 @@
 """The HTTP API: one small FastAPI Lambda per route group (``estudio.api.groups``) behind an HTTP
 API, API keys checked by a Lambda authorizer, throttled, with access logs and CORS for the SPA's
-origins. Each group's routes go to its own function, whose role holds only what they touch."""
+origins. Each group's routes go to its own function, whose role holds only what they touch.
+
+This is the partner API (API keys). The studio API (``stacks.site``, behind CloudFront) routes
+the same ``/v1`` paths to the same functions with a Cognito JWT authorizer: both are wired by
+``add_group_routes`` and staged by ``logged_stage`` (ADR 0016)."""
 
 from __future__ import annotations
 

@@ -125,9 +125,7 @@ class SiteStack(Stack):
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
-            # Only deployed files: a new deploy writes them again.
-            removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
-            auto_delete_objects=False,
+            removal_policy=RemovalPolicy.RETAIN,  # as every bucket (docs/deploy.md, Rollback)
         )
 
         # The studio API: the same functions, people's tokens checked by API Gateway.
