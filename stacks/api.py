@@ -37,6 +37,10 @@ ACCESS_LOG_FORMAT = (
     '"latencyMs":"$context.responseLatency","integrationError":"$context.integrationErrorMessage",'
     '"authorizerError":"$context.authorizer.error","tenant":"$context.authorizer.tenant"}'
 )
+# The studio API's: who is the verified token's subject (the JWT authorizer's claims).
+STUDIO_ACCESS_LOG_FORMAT = ACCESS_LOG_FORMAT.replace(
+    '"tenant":"$context.authorizer.tenant"', '"user":"$context.authorizer.claims.sub"'
+)
 
 
 API_PREFIX = "/v1"
@@ -96,7 +100,9 @@ def add_group_routes(
                     acknowledge(route, "AwsSolutions-APIG4")
 
 
-def logged_stage(scope: Construct, api: apigw.HttpApi, config: DeployConfig) -> apigw.HttpStage:
+def logged_stage(
+    scope: Construct, api: apigw.HttpApi, config: DeployConfig, log_format: str = ACCESS_LOG_FORMAT
+) -> apigw.HttpStage:
     """The ``$default`` stage: deployed on change, throttled, with JSON access logs."""
     access_logs = logs.LogGroup(
         scope,
@@ -113,14 +119,15 @@ def logged_stage(scope: Construct, api: apigw.HttpApi, config: DeployConfig) -> 
         throttle=apigw.ThrottleSettings(
             rate_limit=config.api_rate_limit, burst_limit=config.api_burst_limit
         ),
-        access_log_settings=_AccessLogs(access_logs),
+        access_log_settings=_AccessLogs(access_logs, log_format),
     )
 
 
 @jsii.implements(apigw.IAccessLogSettings)
 class _AccessLogs:
-    def __init__(self, log_group: logs.ILogGroup) -> None:
+    def __init__(self, log_group: logs.ILogGroup, log_format: str) -> None:
         self._destination = apigw.LogGroupLogDestination(log_group)
+        self._format = log_format
 
     @property
     def destination(self) -> apigw.IAccessLogDestination:
@@ -128,7 +135,7 @@ class _AccessLogs:
 
     @property
     def format(self) -> aws_apigateway.AccessLogFormat:
-        return aws_apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
+        return aws_apigateway.AccessLogFormat.custom(self._format)
 
 
 class ApiStack(Stack):

@@ -35,7 +35,13 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from estudio.api.guard import CSP
-from stacks.api import API_PREFIX, add_group_routes, logged_stage, studio_routes
+from stacks.api import (
+    API_PREFIX,
+    STUDIO_ACCESS_LOG_FORMAT,
+    add_group_routes,
+    logged_stage,
+    studio_routes,
+)
 from stacks.config import DeployConfig
 from stacks.functions import retention
 from stacks.identity import TENANT_ATTRIBUTE
@@ -225,7 +231,7 @@ class SiteStack(Stack):
             identity_source=["$request.header.Authorization"],
         )
         add_group_routes(self.api, functions, jwt, studio_routes)
-        self.stage = logged_stage(self, self.api, config)
+        self.stage = logged_stage(self, self.api, config, STUDIO_ACCESS_LOG_FORMAT)
 
         # As ``estudio serve`` serves them: the folder under /static/, its index.html at / too,
         # and config.json beside it (contract 3). Two copies of one folder, so two deployments:

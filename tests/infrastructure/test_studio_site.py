@@ -366,6 +366,7 @@ def test_given_the_studio_api_then_its_functions_may_be_invoked_by_it_and_its_st
     stage = _one(assembly, "Site", "AWS::ApiGatewayV2::Stage")[1]
     assert stage["StageName"] == "$default" and stage["AutoDeploy"] is True
     assert "DestinationArn" in stage["AccessLogSettings"]
+    assert '"user":"$context.authorizer.claims.sub"' in stage["AccessLogSettings"]["Format"]
     assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
 
 
