@@ -2,7 +2,9 @@
 """The Estúdio CDK app: ``python app.py`` (or ``cdk synth``) writes the cloud assembly offline.
 
 Stacks, split by lifecycle and scoped by the ``stage`` context (default "dev"):
-Storage (stateful) → Webhooks → Render (Batch GPU) → Pipeline → Api → Monitoring.
+Storage (stateful) → Webhooks → Render (Batch GPU) → Pipeline → Api → Monitoring, and the studio:
+Identity (the Cognito user pool, stateful) → Site (the app on S3 + CloudFront, ``/v1`` on the same
+origin through a second HTTP API with a JWT authorizer).
 cdk-nag's AWS Solutions checks run on every synthesis; each suppression carries its reason.
 """
 
@@ -35,9 +37,11 @@ def build_app(app: cdk.App | None = None, nag: bool = True) -> cdk.App:
         account=app.node.try_get_context("account"), region=app.node.try_get_context("region")
     )
     from stacks.api import ApiStack
+    from stacks.identity import IdentityStack
     from stacks.monitoring import MonitoringStack
     from stacks.pipeline import PipelineStack
     from stacks.render import RenderStack
+    from stacks.site import SiteStack
     from stacks.storage import StorageStack
     from stacks.webhooks import WebhooksStack
 
@@ -78,6 +82,20 @@ def build_app(app: cdk.App | None = None, nag: bool = True) -> cdk.App:
         execution_control=pipeline.execution_control,
         stack_name=config.stack_name("Api"),
     )
+    identity = IdentityStack(
+        app, "Identity", config=config, env=env, stack_name=config.stack_name("Identity")
+    )
+    site = SiteStack(
+        app,
+        "Site",
+        config=config,
+        env=env,
+        data=data,
+        functions=api.functions,
+        user_pool=identity.user_pool,
+        sign_in=identity.domain,
+        stack_name=config.stack_name("Site"),
+    )
     MonitoringStack(
         app,
         "Monitoring",
@@ -85,6 +103,7 @@ def build_app(app: cdk.App | None = None, nag: bool = True) -> cdk.App:
         env=env,
         state_machine=pipeline.state_machine,
         api=api.api,
+        studio_api=site.api,
         dead_letter_queues={
             "Webhooks": webhooks.dead_letters,
             "Ingest": pipeline.ingest_dead_letters,
@@ -99,7 +118,7 @@ def build_app(app: cdk.App | None = None, nag: bool = True) -> cdk.App:
         },
         stack_name=config.stack_name("Monitoring"),
     )
-    for stack in (storage, webhooks, render, pipeline, api):
+    for stack in (storage, webhooks, render, pipeline, api, identity, site):
         cdk.Tags.of(stack).add("project", "estudio")
         cdk.Tags.of(stack).add("stage", config.stage)
     if nag:

@@ -1,8 +1,14 @@
 """The HTTP API: one small FastAPI Lambda per route group (``estudio.api.groups``) behind an HTTP
 API, API keys checked by a Lambda authorizer, throttled, with access logs and CORS for the SPA's
-origins. Each group's routes go to its own function, whose role holds only what they touch."""
+origins. Each group's routes go to its own function, whose role holds only what they touch.
+
+This is the partner API (API keys). The studio API (``stacks.site``, behind CloudFront) routes
+the same ``/v1`` paths to the same functions with a Cognito JWT authorizer: both are wired by
+``add_group_routes`` and staged by ``logged_stage`` (ADR 0016)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
 
 import jsii
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, aws_apigateway
@@ -31,6 +37,10 @@ ACCESS_LOG_FORMAT = (
     '"latencyMs":"$context.responseLatency","integrationError":"$context.integrationErrorMessage",'
     '"authorizerError":"$context.authorizer.error","tenant":"$context.authorizer.tenant"}'
 )
+# The studio API's: who is the verified token's subject (the JWT authorizer's claims).
+STUDIO_ACCESS_LOG_FORMAT = ACCESS_LOG_FORMAT.replace(
+    '"tenant":"$context.authorizer.tenant"', '"user":"$context.authorizer.claims.sub"'
+)
 
 
 API_PREFIX = "/v1"
@@ -50,10 +60,74 @@ def group_routes(group: RouteGroup) -> list[tuple[str, str]]:
     return routes
 
 
+def studio_routes(group: RouteGroup) -> list[tuple[str, str]]:
+    """The routes the studio API (behind CloudFront, people signed in) serves: every ``/v1``
+    route of the group; the page, its assets and the local sign-in come from the site bucket or
+    do not exist in the cloud."""
+    routes: list[tuple[str, str]] = []
+    for name, router in routers_of(group):
+        if name == "web":
+            continue
+        for route in router.routes:
+            for method in sorted(getattr(route, "methods", ()) or ()):
+                if method != "HEAD":
+                    routes.append((method, API_PREFIX + route.path))  # type: ignore[attr-defined]
+    return routes
+
+
+def add_group_routes(
+    api: apigw.HttpApi,
+    functions: Mapping[str, lambda_.IFunction],
+    authorizer: apigw.IHttpRouteAuthorizer,
+    routes_of: Callable[[RouteGroup], list[tuple[str, str]]],
+) -> None:
+    """Each cloud group's routes to its function; a public group's without an authorizer."""
+    for group in GROUPS:
+        if not group.cloud:
+            continue
+        integration = integrations.HttpLambdaIntegration(
+            f"{group.name.title()}Routes", functions[group.name]
+        )
+        for method, path in routes_of(group):
+            routes = api.add_routes(
+                path=path,
+                methods=[apigw.HttpMethod(method)],
+                integration=integration,
+                authorizer=apigw.HttpNoneAuthorizer() if group.public else authorizer,
+            )
+            if group.public:
+                for route in routes:
+                    acknowledge(route, "AwsSolutions-APIG4")
+
+
+def logged_stage(
+    scope: Construct, api: apigw.HttpApi, config: DeployConfig, log_format: str = ACCESS_LOG_FORMAT
+) -> apigw.HttpStage:
+    """The ``$default`` stage: deployed on change, throttled, with JSON access logs."""
+    access_logs = logs.LogGroup(
+        scope,
+        "AccessLogs",
+        retention=retention(config.log_retention_days),
+        removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
+    )
+    return apigw.HttpStage(
+        scope,
+        "DefaultStage",
+        http_api=api,
+        stage_name="$default",
+        auto_deploy=True,
+        throttle=apigw.ThrottleSettings(
+            rate_limit=config.api_rate_limit, burst_limit=config.api_burst_limit
+        ),
+        access_log_settings=_AccessLogs(access_logs, log_format),
+    )
+
+
 @jsii.implements(apigw.IAccessLogSettings)
 class _AccessLogs:
-    def __init__(self, log_group: logs.ILogGroup) -> None:
+    def __init__(self, log_group: logs.ILogGroup, log_format: str) -> None:
         self._destination = apigw.LogGroupLogDestination(log_group)
+        self._format = log_format
 
     @property
     def destination(self) -> apigw.IAccessLogDestination:
@@ -61,7 +135,7 @@ class _AccessLogs:
 
     @property
     def format(self) -> aws_apigateway.AccessLogFormat:
-        return aws_apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
+        return aws_apigateway.AccessLogFormat.custom(self._format)
 
 
 class ApiStack(Stack):
@@ -183,37 +257,6 @@ class ApiStack(Stack):
                 max_age=Duration.hours(1),
             ),
         )
-        for group in GROUPS:
-            if not group.cloud:
-                continue
-            integration = integrations.HttpLambdaIntegration(
-                f"{group.name.title()}Routes", self.functions[group.name]
-            )
-            for method, path in group_routes(group):
-                routes = self.api.add_routes(
-                    path=path,
-                    methods=[apigw.HttpMethod(method)],
-                    integration=integration,
-                    authorizer=apigw.HttpNoneAuthorizer() if group.public else authorizer,
-                )
-                if group.public:
-                    for route in routes:
-                        acknowledge(route, "AwsSolutions-APIG4")
-        access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=retention(config.log_retention_days),
-            removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
-        )
-        self.stage = apigw.HttpStage(
-            self,
-            "DefaultStage",
-            http_api=self.api,
-            stage_name="$default",
-            auto_deploy=True,
-            throttle=apigw.ThrottleSettings(
-                rate_limit=config.api_rate_limit, burst_limit=config.api_burst_limit
-            ),
-            access_log_settings=_AccessLogs(access_logs),
-        )
+        add_group_routes(self.api, self.functions, authorizer, group_routes)
+        self.stage = logged_stage(self, self.api, config)
         CfnOutput(self, OUTPUT_API_URL, value=self.stage.url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,28 @@ def _bool(value: object, default: bool) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _optional_bool(value: object) -> bool | None:
+    return None if value is None or value == "" else _bool(value, default=False)
+
+
+def _domain_prefix(value: object) -> str | None:
+    """A Cognito domain prefix: lowercase letters, digits and dashes, not naming AWS."""
+    if value is None or value == "":
+        return None
+    prefix = str(value)
+    if (
+        not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", prefix)
+        or "aws" in prefix
+        or "amazon" in prefix
+        or "cognito" in prefix
+    ):
+        raise ValueError(
+            f"auth_domain_prefix must be lowercase letters, digits and dashes, "
+            f"without aws/amazon/cognito: {prefix!r}"
+        )
+    return prefix
 
 
 def _positive(node: object, key: str, default: int) -> int:
@@ -57,6 +80,20 @@ class DeployConfig:
     # Job and webhook-delivery items expire (DynamoDB TTL) this long after they are written.
     record_days: int = 90
     project_root: Path = PROJECT_ROOT
+    # Sign-in (Cognito): the hosted UI's domain prefix (unique per region; default
+    # ``estudio-<stage>``), whether people may sign themselves up (no: admins create users), and
+    # the Plus feature plan (threat protection, billed per active user; on in production).
+    auth_domain_prefix: str | None = None
+    self_sign_up: bool = False
+    auth_plus: bool | None = None
+
+    @property
+    def sign_in_prefix(self) -> str:
+        return self.auth_domain_prefix or f"{APP_NAME.lower()}-{self.stage}"
+
+    @property
+    def threat_protection(self) -> bool:
+        return self.is_prod if self.auth_plus is None else self.auth_plus
 
     @property
     def is_prod(self) -> bool:
@@ -88,6 +125,9 @@ class DeployConfig:
             presenter_gpu_timeout_s=_positive(node, "presenter_gpu_timeout_s", 600),
             intermediate_days=_positive(node, "intermediate_days", 7),
             record_days=_positive(node, "record_days", 90),
+            auth_domain_prefix=_domain_prefix(node.try_get_context("auth_domain_prefix")),
+            self_sign_up=_bool(node.try_get_context("self_sign_up"), default=False),
+            auth_plus=_optional_bool(node.try_get_context("auth_plus")),
             project_root=Path(root)
             if (root := node.try_get_context("project_root"))
             else (PROJECT_ROOT),

@@ -36,6 +36,7 @@ class MonitoringStack(Stack):
         api: apigw.IHttpApi,
         dead_letter_queues: Mapping[str, sqs.IQueue],
         functions: Mapping[str, lambda_.IFunction],
+        studio_api: apigw.IHttpApi | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
@@ -91,18 +92,23 @@ class MonitoringStack(Stack):
                 1,
                 f"Messages are waiting in the {name} dead-letter queue",
             )
-        alarm(
-            "Api5xx",
-            api.metric_server_error(period=five_minutes, statistic="Sum"),
-            API_5XX_PER_5_MIN,
-            "The API answered 5xx",
-        )
-        alarm(
-            "ApiLatencyP90",
-            api.metric_latency(period=five_minutes, statistic="p90"),
-            API_LATENCY_P90_MS,
-            "The API's p90 latency is high",
-        )
+        watched = {
+            "Api": (api, "The API"),
+            **({"StudioApi": (studio_api, "The studio API")} if studio_api else {}),
+        }
+        for prefix, (http_api, what) in watched.items():
+            alarm(
+                f"{prefix}5xx",
+                http_api.metric_server_error(period=five_minutes, statistic="Sum"),
+                API_5XX_PER_5_MIN,
+                f"{what} answered 5xx",
+            )
+            alarm(
+                f"{prefix}LatencyP90",
+                http_api.metric_latency(period=five_minutes, statistic="p90"),
+                API_LATENCY_P90_MS,
+                f"{what}'s p90 latency is high",
+            )
         for name, fn in functions.items():
             alarm(
                 f"{name}Errors",

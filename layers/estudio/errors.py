@@ -129,6 +129,20 @@ class Unauthorized(EstudioError):
     http_status = 401
 
 
+class Forbidden(EstudioError):
+    """Signed in, but the identity names no tenant this API can serve."""
+
+    code = "forbidden"
+    user_error = True
+    http_status = 403
+
+
+class TenantClaimMissing(Forbidden):
+    """A person's token carries no usable ``custom:tenant`` (an admin must set it)."""
+
+    code = "tenant_claim_missing"
+
+
 class Cancelled(EstudioError):
     code = "cancelled"
     user_error = True

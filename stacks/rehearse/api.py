@@ -6,6 +6,11 @@ that is not public, the Lambda authorizer (a REQUEST event with the ``Authorizat
 identity source; a "simple response" decides), then the route's function gets the request
 event with the authorizer's context, and its response (``statusCode``, ``headers``, ``body``,
 ``isBase64Encoded``) becomes the answer. A request no route matches is API Gateway's 404.
+
+``HttpApi(..., person=claims)`` is the studio API instead (CloudFront's ``/v1/*``): its routes
+(``stacks.api.studio_routes``) with the JWT authorizer, which hands the function the verified ID
+token's claims (every one a string) in ``requestContext.authorizer.jwt``. ``sign_in_person``
+gets a real ID token from moto's Cognito for a person of a tenant.
 """
 
 from __future__ import annotations
@@ -47,19 +52,20 @@ class Route:
         return re.compile(regex + "$")
 
 
-def _routes() -> tuple[Route, ...]:
-    from stacks.api import group_routes
+def _routes(studio: bool = False) -> tuple[Route, ...]:
+    from stacks.api import group_routes, studio_routes
 
     return tuple(
         Route(method, path, api_function(group.name), group.public)
         for group in GROUPS
         if group.cloud
-        for method, path in group_routes(group)
+        for method, path in (studio_routes if studio else group_routes)(group)
     )
 
 
-# Every route the API stack declares, each to its group's function.
+# Every route the API stack declares, each to its group's function; and the studio API's.
 ROUTES: tuple[Route, ...] = _routes()
+STUDIO_ROUTES: tuple[Route, ...] = _routes(studio=True)
 
 
 class ApiError(Exception):
@@ -79,10 +85,10 @@ class Response:
         return json.loads(self.body or b"null")
 
 
-def route_of(method: str, path: str) -> Route | None:
+def route_of(method: str, path: str, routes: tuple[Route, ...] = ROUTES) -> Route | None:
     """The route API Gateway picks: the matching one with the most literal text (a greedy
     ``{proxy+}`` last), or none."""
-    matches = [r for r in ROUTES if r.method == method and r.pattern().match(path)]
+    matches = [r for r in routes if r.method == method and r.pattern().match(path)]
     if not matches:
         return None
     return max(
@@ -97,10 +103,51 @@ def route_function(method: str, path: str) -> str:
     return route.function
 
 
+def sign_in_person(session: Any, tenant: str) -> tuple[str, dict[str, str]]:
+    """A person of ``tenant`` signs in (moto's Cognito): their ID token and its claims as the
+    JWT authorizer passes them on (strings)."""
+    cognito = session.client("cognito-idp")
+    pool = cognito.create_user_pool(
+        PoolName="estudio-rehearse-people",
+        UsernameAttributes=["email"],
+        Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+    )["UserPool"]["Id"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="app", ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    email, password = f"pessoa@{tenant}.example", "Ensaio-na-nuvem-1"
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=email,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "custom:tenant", "Value": tenant},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=pool, Username=email, Password=password, Permanent=True
+    )
+    token: str = cognito.admin_initiate_auth(
+        UserPoolId=pool,
+        ClientId=client,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )["AuthenticationResult"]["IdToken"]
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return token, {name: str(value) for name, value in claims.items()}
+
+
 class HttpApi:
-    def __init__(self, lambdas: Lambdas, api_key: str) -> None:
+    def __init__(
+        self, lambdas: Lambdas, api_key: str, person: dict[str, str] | None = None
+    ) -> None:
         self.lambdas = lambdas
-        self.api_key = api_key
+        self.api_key = api_key  # the bearer: an API key, or a person's ID token
+        self.person = person  # the studio API: the claims its JWT authorizer verified
+        self.routes = STUDIO_ROUTES if person is not None else ROUTES
 
     def _request_context(self, method: str, path: str, route_key: str) -> dict[str, Any]:
         now = time.time()
@@ -139,12 +186,14 @@ class HttpApi:
             **{name.lower(): value for name, value in (headers or {}).items()},
         }
         path_only, _, query = path.partition("?")
-        route = route_of(method, path_only)
+        route = route_of(method, path_only, self.routes)
         if route is None:
             return Response(404, {}, b'{"message":"Not Found"}')
         context = self._request_context(method, path_only, route.key)
         authorizer_context: dict[str, Any] = {}
-        if not route.public:
+        if not route.public and self.person is not None:
+            authorizer_context = {"authorizer": {"jwt": {"claims": self.person, "scopes": None}}}
+        elif not route.public:
             decision = self._authorize(method, path_only, query, sent, context)
             if not decision.get("isAuthorized"):
                 return Response(403, {}, b'{"message":"Forbidden"}')

@@ -17,7 +17,7 @@ from estudio.adapters.aws.items import DynamoItemStore
 from estudio.api.keys import create_key
 from estudio.observability import logger
 from estudio.pipeline.asl import Execution, ExecutionFailed, StateMachine
-from stacks.rehearse.api import HttpApi
+from stacks.rehearse.api import HttpApi, sign_in_person
 from stacks.rehearse.batch import SUBMIT_JOB_SYNC, RenderJobs
 from stacks.rehearse.lambdas import (
     EnvironmentLease,
@@ -159,6 +159,9 @@ def rehearse(
         )
         events = _drain_events(session, world, lambdas)
         final = api.call("GET", f"/v1/renders/{render['id']}")
+        # A person of the same tenant, signed in to the studio, sees the same render.
+        token, claims = sign_in_person(session, TENANT)
+        studio = HttpApi(lambdas, token, person=claims).call("GET", f"/v1/renders/{render['id']}")
         outputs = [
             str(_download(item["url"], out / item["name"])) for item in final.get("outputs", [])
         ]
@@ -172,6 +175,7 @@ def rehearse(
         "duration_s": manifest.get("duration_s", final.get("duration_s")),
         "outputs": outputs,
         "render_id": render["id"],
+        "studio_status": studio["status"],
         "error": final.get("error") or error,
         "execution": execution_status,
         "presenter_jobs": len(jobs.jobs),

@@ -82,6 +82,7 @@ def test_given_a_deck_when_rehearsed_then_the_cloud_path_returns_a_playable_vide
 
     assert code == 0, stderr[-4000:]
     assert (summary["status"], summary["execution"]) == ("succeeded", "SUCCEEDED")
+    assert summary["studio_status"] == "succeeded"  # a person's token, through the studio API
     assert_playable(summary, out)
     called = summary["invocations"]
     api = {"api_projects", "api_uploads", "api_renders"}  # each request through its group's

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-STACKS = ("Storage", "Webhooks", "Render", "Pipeline", "Api", "Monitoring")
+STACKS = ("Storage", "Webhooks", "Render", "Pipeline", "Api", "Monitoring", "Identity", "Site")
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -297,11 +298,27 @@ def test_given_monitoring_then_alarms_watch_executions_queues_and_the_api(
     )
 
 
+# CDK's own BucketDeployment handler (copies the app into the site bucket at deploy time):
+# CDK grants it s3:GetObject* and the like; acknowledged one by one in stacks/nag.py.
+CDK_DEPLOYMENT_HANDLER = "CustomCDKBucketDeployment"
+
+
+def _ours(resource: dict[str, Any]) -> bool:
+    roles = resource["Properties"].get("Roles", [])
+    return not any(CDK_DEPLOYMENT_HANDLER in json.dumps(role) for role in roles)
+
+
 def test_given_policies_then_no_action_wildcards_anywhere(assembly: Assembly) -> None:
     for stack in STACKS:
-        for statement in _policy_statements(assembly, stack):
-            wild = [a for a in _actions(statement) if "*" in a]
-            assert wild == [], (stack, statement)
+        for type_ in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for resource in assembly.resources(stack, type_).values():
+                if not _ours(resource):
+                    continue
+                for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                    wild = [a for a in _actions(statement) if "*" in a]
+                    assert wild == [], (stack, statement)
+    handlers = [r for r in assembly.resources("Site", "AWS::IAM::Policy").values() if not _ours(r)]
+    assert len(handlers) == 1  # the one exception, and only in the Site stack
 
 
 def test_given_the_templates_when_cfn_lint_runs_then_it_finds_no_errors(
@@ -319,6 +336,7 @@ def test_given_the_templates_when_cfn_lint_runs_then_it_finds_no_errors(
         check=False,
         timeout=300,
     )
-    errors = [line for line in result.stdout.splitlines() if ":E" in line]
+    # parseable: path:line:col:line:col:<code>:message; a message may hold ":E" itself
+    errors = [line for line in result.stdout.splitlines() if re.search(r":E\d{4}:", line)]
     assert errors == [], result.stdout
     assert result.returncode in (0, 4, 8, 12), result.stderr  # warnings/info only

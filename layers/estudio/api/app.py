@@ -8,7 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from estudio.api import problems
-from estudio.api.deps import ApiServices
+from estudio.api.deps import ApiServices, Identify
 from estudio.api.groups import GROUPS, RouteGroup, routers_of
 from estudio.api.guard import RequestGuard, docs_csp
 from estudio.api.login import LocalLogin
@@ -41,6 +41,7 @@ def create_app(
     login: LocalLogin | None = None,
     writers: Writers | None = None,
     group: RouteGroup | None = None,
+    identify: Identify | None = None,
 ) -> FastAPI:
     """Build the API.
 
@@ -50,6 +51,9 @@ def create_app(
 
     ``group`` builds one group's app only (``estudio.api.groups``: a cloud function imports
     that group's routers and no other); by default every group is served.
+
+    ``identify`` names a caller an outer layer already verified (the cloud function: a person's
+    token checked by API Gateway's JWT authorizer); other callers present an API key.
     """
     settings = settings or Settings()
     webhooks = webhooks or WebhookService(items, allow_private=allow_private_webhooks)
@@ -75,6 +79,7 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.services = services
+    app.state.identify = identify
     problems.install(app)
     docs_page = get_swagger_ui_html(openapi_url="/openapi.json", title=app.title + " - Swagger UI")
     app.add_middleware(

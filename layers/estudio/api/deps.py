@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator, Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,6 +24,8 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# The ASGI scope → (tenant, who) of a caller an outer layer already verified, or None.
+Identify = Callable[[Mapping[str, Any]], "tuple[str, str] | None"]
 API_PREFIX = "/v1"
 
 
@@ -32,12 +34,21 @@ def get_tenant(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Iterator[str]:
-    """The caller's tenant. A change that succeeds is written to the audit log afterwards: the
-    key id, the route (``DELETE /v1/projects/{project_id}``) and its path ids, never a body."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    """The caller's tenant. A change that succeeds is written to the audit log afterwards: who
+    (the key id, or ``user:<sub>`` for a person signed in), the route
+    (``DELETE /v1/projects/{project_id}``) and its path ids, never a body.
+
+    An ``identify`` hook on the app (the cloud function sets one: a token the JWT authorizer
+    verified) names the caller first; otherwise the bearer credential must be an API key."""
+    identify: Identify | None = getattr(request.app.state, "identify", None)
+    found = identify(request.scope) if identify is not None else None
+    if found is not None:
+        tenant, key_id = found
+    elif credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer API key")
-    tenant, key_id = authenticate(services.items, credentials.credentials)
-    request.state.key_id = key_id
+    else:
+        tenant, key_id = authenticate(services.items, credentials.credentials)
+    request.state.key_id = key_id  # who: a key id or ``user:<sub>``
     yield tenant
     if request.method not in READ_METHODS and not getattr(request.state, "audited", False):
         route = request.scope.get("route")
