@@ -20,6 +20,7 @@ function navigate(hash) {
 
 function header() {
   const nav = document.getElementById("nav");
+  nav.setAttribute("aria-label", t("nav.main"));
   const signedIn = context.signedIn;
   const here = location.hash || "#/";
   const link = (hash, label) => h("a", {

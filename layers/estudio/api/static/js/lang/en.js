@@ -3,6 +3,7 @@ export default {
   "language.name": "English",
   "app.tagline": "Slides into narrated video, with captions.",
   "nav.skip": "Skip to content",
+  "nav.main": "Main",
   "nav.projects": "Projects",
   "nav.glossary": "Glossary",
   "nav.partners": "Integrations",

@@ -3,6 +3,7 @@ export default {
   "language.name": "Português",
   "app.tagline": "Slides em vídeo narrado, com legendas.",
   "nav.skip": "Pular para o conteúdo",
+  "nav.main": "Principal",
   "nav.projects": "Projetos",
   "nav.glossary": "Glossário",
   "nav.partners": "Integrações",
