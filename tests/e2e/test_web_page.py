@@ -55,7 +55,7 @@ def test_given_the_example_deck_when_a_person_works_in_the_studio_then_every_ste
     # Create a project and upload the deck: six scene cards, each with its slide's picture.
     page.fill("#new-project", "NR-10 na prática")
     page.click("#create-project")
-    expect(page.locator("#project-title")).to_have_text("NR-10 na prática")
+    expect(page.locator("#project-title")).to_have_text("NR-10 na prática", timeout=20_000)
     page.set_input_files("#deck", str(EXAMPLE_DECK))
     expect(page.locator("#scenes li.scene")).to_have_count(6, timeout=90_000)
     expect(page.locator("#upload-status")).to_contain_text("6 cenas")

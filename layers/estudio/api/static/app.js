@@ -20,6 +20,7 @@ function navigate(hash) {
 
 function header() {
   const nav = document.getElementById("nav");
+  nav.setAttribute("aria-label", t("nav.main"));
   const signedIn = context.signedIn;
   const here = location.hash || "#/";
   const link = (hash, label) => h("a", {
@@ -59,11 +60,21 @@ async function route() {
   else if (hash.startsWith("#/glossary")) { view = glossaryView; title = t("nav.glossary"); }
   else view = projectsView;
   document.title = `${title} · Estúdio`;
-  main.replaceChildren();
+  // The page is built apart and shown whole; meanwhile the reader is told it is loading.
+  const page = h("div", { class: "page" });
+  main.replaceChildren(h("p", { class: "loading", role: "status" }, t("app.loading")));
+  main.setAttribute("aria-busy", "true");
+  const shown = (context.shown = (context.shown || 0) + 1);
   try {
-    context.cleanup = (await view(main, context, hash)) || null;
+    const cleanup = (await view(page, context, hash)) || null;
+    if (shown !== context.shown) { if (cleanup) cleanup(); return; } // another page was asked for
+    context.cleanup = cleanup;
+    main.replaceChildren(page);
   } catch (error) {
+    if (shown === context.shown) main.replaceChildren(page);
     showError(t("error.generic", { message: describe(error) }));
+  } finally {
+    if (shown === context.shown) main.removeAttribute("aria-busy");
   }
 }
 

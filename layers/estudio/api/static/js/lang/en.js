@@ -2,7 +2,9 @@
 export default {
   "language.name": "English",
   "app.tagline": "Slides into narrated video, with captions.",
+  "app.loading": "Loading…",
   "nav.skip": "Skip to content",
+  "nav.main": "Main",
   "nav.projects": "Projects",
   "nav.glossary": "Glossary",
   "nav.partners": "Integrations",

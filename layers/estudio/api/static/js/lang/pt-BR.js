@@ -2,7 +2,9 @@
 export default {
   "language.name": "Português",
   "app.tagline": "Slides em vídeo narrado, com legendas.",
+  "app.loading": "Carregando…",
   "nav.skip": "Pular para o conteúdo",
+  "nav.main": "Principal",
   "nav.projects": "Projetos",
   "nav.glossary": "Glossário",
   "nav.partners": "Integrações",

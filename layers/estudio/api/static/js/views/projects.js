@@ -91,7 +91,8 @@ export async function projectsView(main, context) {
       apiAll("/renders", 200).catch(() => []),
     ]);
     const { latest, thumbs } = latestRenders(renders);
-    list.replaceChildren(...page.items.map((p) => projectItem(p, latest.get(p.id), thumbs.get(p.id), reload)));
+    list.replaceChildren(...page.items.map((p) =>
+      projectItem(p, latest.get(p.id), thumbs.get(p.id) || p.thumbnail_url, reload)));
     if (!page.items.length) list.append(h("li", { class: "empty" }, t("projects.empty")));
   };
   await reload();
