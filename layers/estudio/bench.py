@@ -4,7 +4,9 @@ For a 10-slide and a 60-slide deck it prints (a) wall time / video duration and 
 render / a bare ffmpeg encode of the same slide images and narration (one ffmpeg command, the
 concat demuxer, at our frame rate and at a typical 30 fps). Then the presenter case: frames per
 second of avatar rendering at 1080p and the ratio to real time. And the API's latency while a
-60-slide render runs (``estudio.bench_api``; ``make bench-api`` runs that line alone).
+60-slide render runs (``estudio.bench_api``; ``make bench-api`` runs that line alone). And the
+re-render lines (docs/adr/0013): a 60-slide render, the same again unchanged, and again after one
+scene's script was edited (``python -m estudio.bench rerender`` / ``make bench-rerender`` alone).
 """
 
 from __future__ import annotations

@@ -117,3 +117,14 @@ def test_given_burned_subtitles_when_rendered_again_then_every_segment_is_encode
     assert _pieces(ctx) == before  # the voice did not change: the narration pieces did not
     for i in range(SCENES):
         assert _same(ctx, "first", "burned", keys.speech_audio, i)
+
+
+def test_given_another_voice_when_rendered_again_then_every_scene_is_spoken_and_encoded_anew(
+    rendered: tuple[StageContext, Path, set[str]],
+) -> None:
+    ctx, deck, _ = rendered
+    before = _pieces(ctx)
+    _render(ctx, deck, "voiced", RenderOptions(preset="720p", voice="espeak:pt"))
+    for i in range(SCENES):
+        assert not _same(ctx, "first", "voiced", keys.speech_audio, i)
+    assert len(_pieces(ctx) - before) == SCENES  # each scene's narration piece is new

@@ -131,6 +131,9 @@ class ProjectPublic(Schema):
     edited_scenes: list[int] = []
     glossary: list[GlossaryEntry] = []
     quiz: Quiz | None = None
+    thumbnail_url: str | None = Field(
+        default=None, description="The deck's first slide image (PNG), once drawn."
+    )
     created_at: float
     updated_at: float
 
@@ -324,6 +327,11 @@ class AvatarPublic(Schema):
     name: str
     gender: str
     description: str
+    image_url: str | None = Field(
+        default=None,
+        description="The presenter at rest (PNG, needs the API key): `?layout=` and "
+        "`?project_id=` to see it over that project's first slide.",
+    )
 
 
 # --- webhooks ------------------------------------------------------------------------------------

@@ -34,6 +34,12 @@ def test_given_an_upload_then_scenes_link_their_cached_slide_images_and_previews
         image = client.get(scene["image_url"])
         assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert len({s["image_url"] for s in scenes}) == len(scenes)
+    (listed,) = client.get("/v1/projects").json()["items"]
+    thumbnail = client.get(listed["thumbnail_url"])  # the first slide, for the project list
+    assert (
+        thumbnail.status_code == 200
+        and thumbnail.content == client.get(scenes[0]["image_url"]).content
+    )
 
     client.patch(
         f"/v1/projects/{project['id']}/scenes/1", json={"script": "Agora com um roteiro novo."}
