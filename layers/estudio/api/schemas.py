@@ -327,6 +327,11 @@ class AvatarPublic(Schema):
     name: str
     gender: str
     description: str
+    image_url: str | None = Field(
+        default=None,
+        description="The presenter at rest (PNG, needs the API key): `?layout=` and "
+        "`?project_id=` to see it over that project's first slide.",
+    )
 
 
 # --- webhooks ------------------------------------------------------------------------------------

@@ -311,6 +311,22 @@ def stream_frames(
         yield view
 
 
+def presenter_still(
+    slide: Image.Image, avatar_id: str, layout: str, cache_dir: Path | None = None
+) -> Image.Image:
+    """One frame of the presenter at rest over ``slide`` (its size), as a scene's first frame:
+    what the studio shows to choose a presenter and a layout."""
+    get_avatar(avatar_id)
+    width, height = slide.size
+    stage = build_stage(slide.convert("RGB"), width, height, layout, avatar_id)
+    sprites = presenter_sprites(avatar_id, stage.box.w, cache_dir)
+    timeline = build_timeline([], 0.0, 1.0, 25, sum(map(ord, avatar_id)))
+    (frame,) = list(
+        stream_frames(stage, _Squares(sprites, stage).get, frame_keys(timeline, stage.box.w)[:1])
+    )
+    return Image.frombytes("RGB", (width, height), bytes(frame))
+
+
 # --- encoding ------------------------------------------------------------------------------------
 def _tail(stderr: IO[bytes]) -> str:
     stderr.seek(0)

@@ -18,6 +18,7 @@ from estudio.pipeline.context import StageContext
 from estudio.pipeline.messages import JobInput
 
 PDF_WARNING = "slide_text: a PDF's pages are pictures; their text is shown as written"
+UNEDITABLE_WARNING = "slide_text: the deck's text could not be edited; it is shown as written"
 
 
 def _same_language(a: str, b: str) -> bool:
@@ -52,6 +53,9 @@ def translate_job_slides(ctx: StageContext, msg: JobInput, deck: Deck, source: s
             "translate_slides needs an LLM writer: set ESTUDIO_LLM_BASE_URL and "
             "ESTUDIO_LLM_MODEL, or ESTUDIO_BEDROCK_MODEL_ID"
         )
+    from lxml.etree import LxmlError
+    from pptx.exc import PythonPptxError
+
     from estudio.deck.translate import translate_deck_file
     from estudio.pipeline.deck_stages import PPTX_TYPE
     from estudio.script.slide_text import SlideTextTranslator
@@ -63,12 +67,19 @@ def translate_job_slides(ctx: StageContext, msg: JobInput, deck: Deck, source: s
     deck_key = converted if ctx.blobs.exists(converted) else msg.deck_key
     with ctx.scratch("translate") as tmp:
         path = ctx.blobs.get_file(deck_key, tmp / "source.pptx")
-        report = translate_deck_file(
-            path,
-            tmp / "translated.pptx",
-            lambda texts, number: translator.translate(texts, source, language, number),
-            slide_numbers=[scene.slide_number for scene in deck.scenes],
-        )
+        try:
+            report = translate_deck_file(
+                path,
+                tmp / "translated.pptx",
+                lambda texts, number: translator.translate(texts, source, language, number),
+                slide_numbers=[scene.slide_number for scene in deck.scenes],
+            )
+        except (PythonPptxError, LxmlError, KeyError) as error:
+            # a deck that parsed but whose copy python-pptx cannot rewrite
+            logger.warning("slide text not translated", error=type(error).__name__)
+            if ctx.blobs.exists(target):
+                ctx.blobs.delete(target)
+            return deck.model_copy(update={"warnings": [*deck.warnings, UNEDITABLE_WARNING]})
         ctx.blobs.put_file(target, tmp / "translated.pptx", PPTX_TYPE)
     scenes = []
     for scene in deck.scenes:

@@ -270,3 +270,29 @@ def _presenter(
         cache_dir=services.settings.data / "cache" / "avatar",
     )
     return picture
+
+
+def presenter_image(
+    services: ApiServices, tenant: str, avatar_id: str, layout: str, project_id: str | None
+) -> bytes:
+    """A PNG of the presenter at rest in ``layout``, over the project's first slide (when given
+    and drawn) or a plain light canvas, ``PREVIEW_WIDTH`` wide: to choose a presenter."""
+    import io
+
+    from PIL import Image
+
+    from estudio.avatar.render import presenter_still
+
+    canvas = Image.new("RGB", (PREVIEW_WIDTH, PREVIEW_WIDTH * 9 // 16), (241, 243, 246))
+    if project_id is not None:
+        project = owned(services.items, PROJECT_KIND, project_id, tenant)
+        images: dict[str, str] = project.data.get("slide_images") or {}
+        if images:
+            first = services.blobs.get_bytes(images[min(images, key=int)])
+            with Image.open(io.BytesIO(first)) as slide:
+                height = max(2, round(slide.height * PREVIEW_WIDTH / slide.width / 2) * 2)
+                canvas = slide.convert("RGB").resize((PREVIEW_WIDTH, height))
+    still = presenter_still(canvas, avatar_id, layout, services.settings.data / "cache" / "avatar")
+    out = io.BytesIO()
+    still.save(out, format="PNG", optimize=False)
+    return out.getvalue()

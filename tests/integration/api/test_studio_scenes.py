@@ -267,3 +267,23 @@ def test_given_a_buffered_deployment_when_watching_a_running_render_then_one_eve
     (only,) = _events(lines)
     assert only["status"] == "running"  # as it is now; the client asks again
     app.state.services.webhooks.stop()
+
+
+def test_given_a_presenter_when_its_picture_is_asked_then_a_png_at_the_preview_width(
+    env: Env, deck_bytes: bytes
+) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    client = env.client("acme")
+    (listed, *_) = client.get("/v1/avatars").json()
+    response = client.get(listed["image_url"], params={"layout": "pip-left"})
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    with Image.open(BytesIO(response.content)) as picture:
+        assert picture.size == (640, 360)
+    project = new_project_with_deck(client, deck_bytes)  # no slide images drawn here
+    over = client.get(f"/v1/avatars/ana/image?project_id={project['id']}")
+    assert over.status_code == 200
+    unknown = client.get("/v1/avatars/nobody/image")
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_avatar"

@@ -12,8 +12,9 @@ from fastapi import FastAPI
 
 from tests.integration.api.conftest import Env, Receiver, new_project_with_deck
 
-# Routes whose grant is a signed link rather than an API key (tested in their own files).
-SIGNED_LINK_ROUTES = {"/v1/files/{token}", "/v1/uploads/{token}"}
+# Routes whose grant is a signed link rather than an API key (tested in their own files), and
+# the catalog's presenter pictures (the same for every tenant; their project_id is tested below).
+SIGNED_LINK_ROUTES = {"/v1/files/{token}", "/v1/uploads/{token}", "/v1/avatars/{avatar_id}/image"}
 BODIES = {
     ("PATCH", "/v1/projects/{project_id}"): {"name": "stolen"},
     ("PATCH", "/v1/projects/{project_id}/scenes/{index}"): {"script": "stolen"},
@@ -80,6 +81,8 @@ def test_given_another_tenants_ids_when_calling_every_route_then_404_and_nothing
     assert acme.get(f"/v1/webhooks/{owned['webhook_id']}").status_code == 200
     assert len(acme.get("/v1/renders").json()["items"]) == 1
     assert not any(key["revoked"] for key in acme.get("/v1/keys").json())
+    stolen = intruder.get(f"/v1/avatars/ana/image?project_id={owned['project_id']}")
+    assert stolen.status_code == 404  # another tenant's first slide is not drawn for it
 
 
 def test_given_two_tenants_when_listing_then_each_sees_only_its_own(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from estudio.api.deps import ServicesDep, TenantDep
 from estudio.api.schemas import AvatarPublic, VoicePublic
@@ -22,5 +22,11 @@ def list_voices(
 
 
 @router.get("/avatars", response_model=list[AvatarPublic], summary="Built-in presenters")
-def list_avatars(tenant: TenantDep) -> list[AvatarPublic]:
-    return [AvatarPublic.model_validate(a.model_dump()) for a in catalog()]
+def list_avatars(request: Request, tenant: TenantDep) -> list[AvatarPublic]:
+    base = str(request.base_url).rstrip("/")
+    return [
+        AvatarPublic.model_validate(
+            {**a.model_dump(), "image_url": f"{base}/v1/avatars/{a.id}/image"}
+        )
+        for a in catalog()
+    ]

@@ -12,16 +12,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from estudio.api.deps import ServicesDep, TenantDep
 from estudio.api.schemas import PreviewRequest, Problem, SpeechPreview
+from estudio.models import AvatarLayout
 from estudio.services import preview as service
 
 router = APIRouter(tags=["previews"])
 ProjectId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 SceneIndex = Annotated[int, PathParam(ge=0, le=100_000)]
+AvatarId = Annotated[str, PathParam(pattern=r"^[a-z0-9_-]{1,64}$")]
 AudioOnly = Annotated[
     int, Query(ge=0, le=1, description="1: the narration alone (`audio/wav`), no video.")
 ]
@@ -107,3 +109,26 @@ async def preview_speech(
     request.state.audited = True  # reads aloud, changes nothing: not an audited action
     made = await run_in_threadpool(service.speech_preview, services, tenant, body)
     return _send(made)
+
+
+@router.get(
+    "/avatars/{avatar_id}/image",
+    summary="The presenter at rest in a layout (PNG, 640 px), over a project's first slide",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "The picture."},
+        404: {"model": Problem, "description": "No such project."},
+        422: {"model": Problem, "description": "`unknown_avatar`."},
+    },
+)
+async def presenter_image(
+    avatar_id: AvatarId,
+    services: ServicesDep,
+    tenant: TenantDep,
+    layout: AvatarLayout = "pip-right",
+    project_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+) -> Response:
+    png = await run_in_threadpool(
+        service.presenter_image, services, tenant, avatar_id, layout, project_id
+    )
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
