@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup system runtime venv face-env browser-deps demo test test-fast test-cloud lint typecheck bench bench-api synth synth-check package lock layer rehearse clean
+.PHONY: setup system runtime venv face-env browser-deps demo test test-fast test-cloud lint typecheck bench bench-api bench-rerender synth synth-check package lock layer rehearse clean
 
 setup: system venv
 
@@ -75,6 +75,9 @@ bench: setup
 
 bench-api: setup
 	$(BIN)/python -m estudio.bench_api
+
+bench-rerender: setup
+	$(BIN)/python -m estudio.bench rerender
 
 ## Every deploy artifact that needs no docker: the layers (from requirements/lambda-arm64.txt)
 ## and each zip function's code into build/artifacts/, sizes and import times in

@@ -271,12 +271,14 @@ RENDER_SCENE_ACCESS = StageAccess(
 )
 # What each stage function, the render container, the dropbox ingest and the reconciler touch.
 STAGE_ACCESS: dict[str, StageAccess] = {
+    # parse and rasterize: the tenant's slide cache (pictures and parsed decks, ADR 0013)
     "parse": StageAccess(
-        reads=("projects/*/decks/*", "jobs/*/input/*"),
-        writes=("jobs/*/input/*", "jobs/*/deck.json", "jobs/*/glossary.json"),
+        reads=("projects/*/decks/*", "jobs/*/input/*", "cache/slides/*"),
+        writes=("jobs/*/input/*", "jobs/*/deck.json", "jobs/*/glossary.json", "cache/slides/*"),
     ),
     "rasterize": StageAccess(
-        reads=("jobs/*/input/*", "jobs/*/deck.json"), writes=("jobs/*/slides/*",)
+        reads=("jobs/*/input/*", "jobs/*/deck.json", "cache/slides/*"),
+        writes=("jobs/*/slides/*", "cache/slides/*"),
     ),
     "speak": StageAccess(
         reads=("jobs/*/deck.json", "jobs/*/glossary.json", "cache/*"),
@@ -286,8 +288,10 @@ STAGE_ACCESS: dict[str, StageAccess] = {
         reads=("jobs/*/deck.json", "jobs/*/speech/*"), writes=("jobs/*/plan.json",)
     ),
     "render_scene": RENDER_SCENE_ACCESS,
+    # narrate, assemble, publish: narration pieces, videos, thumbnails cached (ADR 0013)
     "narrate": StageAccess(
-        reads=("jobs/*/plan.json", "jobs/*/speech/*"), writes=("jobs/*/narration.m4a",)
+        reads=("jobs/*/plan.json", "jobs/*/speech/*", "cache/segments/*"),
+        writes=("jobs/*/narration.m4a", "cache/segments/*"),
     ),
     "assemble": StageAccess(
         reads=(
@@ -295,7 +299,9 @@ STAGE_ACCESS: dict[str, StageAccess] = {
             "jobs/*/plan.json",
             "jobs/*/segments/*",
             "jobs/*/narration.m4a",
+            "cache/segments/*",
         ),
+        writes=("cache/segments/*",),
         outputs_write=("jobs/*/out/video.mp4",),
     ),
     "publish": StageAccess(
@@ -305,7 +311,9 @@ STAGE_ACCESS: dict[str, StageAccess] = {
             "jobs/*/speech/*",
             "jobs/*/slides/*",
             "jobs/*/segments/*",
+            "cache/segments/*",
         ),
+        writes=("cache/segments/*",),
         outputs_write=("jobs/*/out/*",),
     ),
     # SCORM packages and the storyboard from a finished render: its video, captions and

@@ -218,6 +218,8 @@ class ApiStack(Stack):
             assert role is not None
             for policy in access[name]:
                 role.add_managed_policy(policy)
+        # The upload draws the slide images within the API's 29 s answer, or leaves them out.
+        self.functions["uploads"].add_environment("ESTUDIO_SLIDES_UPLOAD_TIMEOUT_S", "18")
         for name in ("uploads", "renders", "webhooks"):  # deck.parsed, job events, replays
             events_queue.grant_send_messages(self.functions[name])
         allow_voice_keys(self.functions["catalog"], data)  # which providers have keys

@@ -4,12 +4,15 @@ For a 10-slide and a 60-slide deck it prints (a) wall time / video duration and 
 render / a bare ffmpeg encode of the same slide images and narration (one ffmpeg command, the
 concat demuxer, at our frame rate and at a typical 30 fps). Then the presenter case: frames per
 second of avatar rendering at 1080p and the ratio to real time. And the API's latency while a
-60-slide render runs (``estudio.bench_api``; ``make bench-api`` runs that line alone).
+60-slide render runs (``estudio.bench_api``; ``make bench-api`` runs that line alone). And the
+re-render lines (docs/adr/0013): a 60-slide render, the same again unchanged, and again after one
+scene's script was edited (``python -m estudio.bench rerender`` / ``make bench-rerender`` alone).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -17,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from estudio.media.assemble import AAC_ARGS
 from estudio.settings import Settings
@@ -182,6 +186,65 @@ def bench_builds(slides: int, work: Path) -> dict[str, float | int]:
     }
 
 
+def bench_rerender(slides: int, work: Path) -> dict[str, Any]:
+    """A full render, the same deck re-rendered unchanged, and re-rendered after one scene's
+    script was edited (a job's ``scene_overrides``, as the API sends a project's scene edits).
+    Goals (docs/adr/0013): unchanged <= 1.5 s, one edit <= 3 s for 60 slides."""
+    from estudio.deck.samples import make_benchmark_deck
+    from estudio.local import local_context
+    from estudio.models import RenderOptions
+    from estudio.pipeline import keys
+    from estudio.pipeline.runner import run_job
+
+    deck = make_benchmark_deck(work / f"rerender-{slides}.pptx", slides)
+    ctx = local_context(Settings(data=work / f"data-rerender-{slides}"))
+    options = RenderOptions()
+    edited = slides // 2
+    overrides = {edited: {"script": "Este trecho foi reescrito pelo autor para o teste."}}
+
+    def render(job_id: str, scene_overrides: dict[int, Any] | None = None) -> float:
+        ctx.blobs.put_file(keys.deck(job_id), deck)
+        ctx.jobs.create(job_id, "local", keys.deck(job_id), deck.name, options)
+        payload: dict[str, Any] = {
+            "job_id": job_id,
+            "deck_key": keys.deck(job_id),
+            "options": options.model_dump(mode="json"),
+        }
+        if scene_overrides:
+            payload["scene_overrides"] = scene_overrides
+        started = time.perf_counter()
+        run_job(ctx, payload)
+        return time.perf_counter() - started
+
+    full = render(f"rr-{slides}-full")
+    same = render(f"rr-{slides}-same")
+    edit = render(f"rr-{slides}-edit", overrides)
+
+    def stages(job_id: str) -> str:
+        seconds = ctx.jobs.get(job_id).stage_seconds
+        return json.dumps({k: round(v, 2) for k, v in seconds.items()})
+
+    return {
+        "slides": slides,
+        "full_s": round(full, 2),
+        "same_s": round(same, 2),
+        "edit_s": round(edit, 2),
+        "same_stages": stages(f"rr-{slides}-same"),
+        "edit_stages": stages(f"rr-{slides}-edit"),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def _print_rerender(r: dict[str, Any]) -> None:
+    print(
+        f"re-render, {r['slides']} slides: full {r['full_s']} s; unchanged {r['same_s']} s "
+        f"(goal <= 1.5 s); one scene edited {r['edit_s']} s (goal <= 3 s); "
+        f"load average {r['load']}"
+    )
+    print(f"  stage seconds unchanged: {r['same_stages']}")
+    print(f"  stage seconds one edit:  {r['edit_stages']}")
+
+
 def _print_builds(r: dict[str, float | int]) -> None:
     print(
         f"builds: {r['slides']} slides, half with 3 click steps: {r['with_s']} s vs "
@@ -195,6 +258,9 @@ def main() -> int:
     try:
         if sys.argv[1:] == ["builds"]:  # python -m estudio.bench builds: only that line
             _print_builds(bench_builds(60, work))
+            return 0
+        if sys.argv[1:] == ["rerender"]:  # python -m estudio.bench rerender: only those lines
+            _print_rerender(bench_rerender(60, work))
             return 0
         rows = [bench_deck(10, work), bench_deck(60, work)]
         print(
@@ -214,6 +280,7 @@ def main() -> int:
             )
         for r in rows:
             print(f"  stage seconds ({r['slides']} slides): {r['stages']}")
+        _print_rerender(bench_rerender(60, work))
         _print_builds(bench_builds(60, work))
         from estudio.brand.bench import bench_brand, line
 

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     render_host: str = "local"  # where scenes render, for the manifest: local | cpu | gpu
     face_python: str | None = None  # talking photo's face environment; None = .venv-face
     slides_at_upload: bool = True  # draw the slide images (slide cache) when a deck is uploaded
+    slides_upload_timeout_s: int | None = None  # bound on that drawing; None: the stage timeout
     voice_chain: list[str] = []  # e.g. ["elevenlabs:<id>", "azure:pt-BR-FranciscaNeural"]
     elevenlabs_api_key: SecretStr | None = Field(default=None, alias="ELEVENLABS_API_KEY")
     elevenlabs_base_url: str | None = Field(default=None, alias="ELEVENLABS_BASE_URL")

@@ -64,7 +64,7 @@ def test_given_storage_then_the_voice_keys_secret_starts_empty_and_is_exported(
     assert policy["PolicyDocument"]["Statement"] == [{**read, "Resource": {"Ref": secret_id}}]
 
 
-def test_given_the_functions_then_only_speak_and_the_api_catalog_get_the_voice_keys(
+def test_given_the_functions_then_only_speak_and_the_api_catalog_and_previews_get_voice_keys(
     assembly: Assembly,
 ) -> None:
     with_keys: list[str] = []
@@ -80,6 +80,7 @@ def test_given_the_functions_then_only_speak_and_the_api_catalog_get_the_voice_k
     assert sorted(with_keys) == [
         "Narrate one scene",
         "The Estúdio HTTP API: catalog routes (FastAPI)",
+        "The Estúdio HTTP API: previews routes (FastAPI)",  # scene previews speak
     ]
 
 

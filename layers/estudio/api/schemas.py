@@ -131,6 +131,9 @@ class ProjectPublic(Schema):
     edited_scenes: list[int] = []
     glossary: list[GlossaryEntry] = []
     quiz: Quiz | None = None
+    thumbnail_url: str | None = Field(
+        default=None, description="The deck's first slide image (PNG), once drawn."
+    )
     created_at: float
     updated_at: float
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,26 +20,40 @@ from estudio.pipeline.context import StageContext
 from estudio.pipeline.messages import JobInput, JobRef
 
 if TYPE_CHECKING:
+    from estudio.settings import Limits
     from estudio.slides.cache import SlideImages
 
 PNG = "image/png"
 PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
-def read_job_deck(ctx: StageContext, msg: JobInput, source_name: str | None) -> Deck:
-    """Detect, convert when needed and parse the job's input; keep the converted file."""
+def read_job_deck(
+    ctx: StageContext, msg: JobInput, source_name: str | None, tenant: str | None = None
+) -> Deck:
+    """Detect, convert when needed and parse the job's input; keep the converted file. With
+    ``tenant``, a .pptx or PDF parsed before (the same bytes, name, limits and parser code) is
+    read from the tenant's cache instead (docs/adr/0013)."""
     from estudio.deck.inputs import read_deck
 
+    converted = keys.converted_deck(msg.job_id)
     with ctx.scratch("parse") as tmp:
         path = ctx.blobs.get_file(msg.deck_key, tmp / "input.bin")
-        deck, slides_from = read_deck(
-            path,
-            ctx.settings.limits,
-            tmp / "convert",
-            source_name=source_name,
-            soffice=ctx.settings.soffice,
-        )
-        converted = keys.converted_deck(msg.job_id)
+        cached = None
+        if tenant is not None:
+            cached = parsed_deck_key(tenant, path, source_name, ctx.settings.limits)
+        if cached is not None and ctx.blobs.exists(cached):
+            deck = Deck.model_validate_json(ctx.blobs.get_bytes(cached))
+            slides_from = path
+        else:
+            deck, slides_from = read_deck(
+                path,
+                ctx.settings.limits,
+                tmp / "convert",
+                source_name=source_name,
+                soffice=ctx.settings.soffice,
+            )
+            if cached is not None and slides_from == path:  # converted inputs: parsed each time
+                ctx.blobs.put_bytes(cached, deck.model_dump_json().encode(), "application/json")
         if slides_from != path:
             ctx.blobs.put_file(converted, slides_from, PPTX_TYPE)
         elif ctx.blobs.exists(converted):
@@ -46,6 +61,29 @@ def read_job_deck(ctx: StageContext, msg: JobInput, source_name: str | None) -> 
     if msg.options.builds == "off":
         deck = without_builds(deck)
     return deck
+
+
+@cache
+def parser_fingerprint() -> str:
+    """The parser's code (every module of ``estudio.deck``) and the libraries it reads with."""
+    import lxml
+    import pptx
+
+    import estudio.deck
+
+    digest = hashlib.sha256(f"{pptx.__version__} {lxml.__version__}".encode())
+    for module in sorted(Path(estudio.deck.__file__).parent.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()
+
+
+def parsed_deck_key(tenant: str, path: Path, source_name: str | None, limits: Limits) -> str:
+    """Where the parse of these deck bytes is cached, beside the deck's slide images."""
+    from estudio.slides.cache import file_sha256, slide_cache_prefix
+
+    settings = json.dumps([parser_fingerprint(), source_name, limits.model_dump(mode="json")])
+    variant = hashlib.sha256(settings.encode()).hexdigest()[:32]
+    return f"{slide_cache_prefix(tenant, file_sha256(path))}deck-{variant}.json"
 
 
 def without_builds(deck: Deck) -> Deck:
@@ -145,8 +183,10 @@ def render_step_scene(
     fades: tuple[float, float],
     subtitles: Path | None,
     out: Path,
+    cache_prefix: str,
 ) -> bool:
-    """Encode a scene with build steps to ``out``; True when an identical segment was reused."""
+    """Encode a scene with build steps to ``out``; True when an identical segment was reused
+    (cached under ``cache_prefix``, the tenant's segment cache)."""
     from estudio.media.steps import render_steps_segment
 
     encoder, ffmpeg = encoding
@@ -161,7 +201,7 @@ def render_step_scene(
             ["steps", scene.step_times_s, scene.duration_s, fps, encoder, fade_in, fade_out]
         ).encode()
     )
-    cached = f"cache/segments/{digest.hexdigest()}.mp4"
+    cached = f"{cache_prefix}{digest.hexdigest()}.mp4"
     if ctx.blobs.exists(cached):
         ctx.blobs.get_file(cached, out)
         return True

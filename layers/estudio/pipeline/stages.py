@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -78,7 +79,26 @@ def stage(
 
 # --- helpers -------------------------------------------------------------------------------------
 def _load(ctx: StageContext, key: str, model: type[M]) -> M:
-    return model.model_validate_json(ctx.blobs.get_bytes(key))
+    data = ctx.blobs.get_bytes(key)
+    if model not in _SHARED:
+        return model.model_validate_json(data)
+    # The deck and the plan are read by every Map iteration: parsed once per content here.
+    memo = (model, hashlib.sha256(data).digest())
+    with _MEMO_LOCK:
+        known = _MEMO.get(memo)
+    if known is not None:
+        return known  # type: ignore[return-value]
+    value = model.model_validate_json(data)
+    with _MEMO_LOCK:
+        if len(_MEMO) >= 8:
+            _MEMO.clear()
+        _MEMO[memo] = value
+    return value
+
+
+_SHARED: tuple[type[BaseModel], ...] = (Deck, Plan)  # frozen models: safe to share
+_MEMO: dict[tuple[type[BaseModel], bytes], BaseModel] = {}
+_MEMO_LOCK = threading.Lock()
 
 
 def _store(ctx: StageContext, key: str, value: BaseModel) -> None:
@@ -103,7 +123,7 @@ def parse(ctx: StageContext, msg: JobInput) -> ParseResult:
 
     ctx.jobs.start_stage(msg.job_id, "parse")
     job = ctx.jobs.get(msg.job_id)
-    deck = read_job_deck(ctx, msg, job.source_name)  # any input format (docs/adr/0011)
+    deck = read_job_deck(ctx, msg, job.source_name, job.tenant)  # any format (docs/adr/0011)
     deck = _apply_overrides(deck, msg)
     deck = _write_scripts(ctx, deck, msg)
     if msg.glossary:
@@ -262,7 +282,6 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
     """One scene's video-only segment. Identical segments (same picture, length, captions and
     encoder) are rendered once and reused, within a job and across re-renders."""
     from estudio.media.ffmpeg import scene_encoder
-    from estudio.media.render import render_still_segment
 
     timeline = _load(ctx, keys.plan(msg.job_id), Plan)
     scene = timeline.scenes[msg.index]
@@ -287,76 +306,30 @@ def render_scene(ctx: StageContext, msg: RenderSceneTask) -> SegmentResult:
         image_bytes = branded_slide(ctx, msg.options.brand, image_bytes, deck.aspect, layout)
     fade_in, fade_out = _fades(scene, len(timeline.scenes))
     reused = False
-    with ctx.scratch("render") as tmp:
-        image = tmp / "slide.png"
-        image.write_bytes(image_bytes)
-        out = tmp / "segment.mp4"
-        subtitles = None
-        if ass:
-            subtitles = tmp / "captions.ass"
-            subtitles.write_text(ass, encoding="utf-8")
-        if msg.avatar:
-            from estudio.avatar.render import render_avatar_segment
-
-            render_avatar_segment(
-                image,
-                out,
-                speech.visemes,
-                scene.speech_offset_s,
-                scene.duration_s,
-                timeline.fps,
-                msg.avatar,
-                msg.options.avatar_layout,
-                ffmpeg,
-                encoder,
-                face_python=ctx.settings.face_python,
-                cache_dir=ctx.settings.data / "cache" / "avatar",
+    cached = None
+    if not msg.avatar and not scene.step_times_s:  # a still: its cached segment, if made before
+        fingerprint = hashlib.sha256(
+            b"\0".join(
+                [
+                    image_bytes,
+                    ass.encode(),
+                    json.dumps(
+                        [scene.duration_s, timeline.fps, encoder, fade_in, fade_out]
+                    ).encode(),
+                ]
             )
-        elif scene.step_times_s:  # click builds (docs/adr/0011)
-            from estudio.pipeline.deck_stages import render_step_scene
+        ).hexdigest()
+        # Per tenant, like the speech cache: erasing a tenant erases its cached segments.
+        cached = f"{segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant)}{fingerprint}.mp4"
+        reused = ctx.blobs.exists(cached)
+    if reused and cached is not None:
+        ctx.blobs.put_bytes(target, ctx.blobs.get_bytes(cached), "video/mp4")
+    else:
+        from estudio.pipeline.render_stage import make_segment
 
-            reused = render_step_scene(
-                ctx,
-                msg.job_id,
-                scene,
-                timeline.fps,
-                (encoder, ffmpeg),
-                (fade_in, fade_out),
-                subtitles,
-                out,
-            )
-        else:
-            fingerprint = hashlib.sha256(
-                b"\0".join(
-                    [
-                        image_bytes,
-                        ass.encode(),
-                        json.dumps(
-                            [scene.duration_s, timeline.fps, encoder, fade_in, fade_out]
-                        ).encode(),
-                    ]
-                )
-            ).hexdigest()
-            # Per tenant, like the speech cache: erasing a tenant erases its cached segments.
-            cached = f"{segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant)}{fingerprint}.mp4"
-            if ctx.blobs.exists(cached):
-                ctx.blobs.get_file(cached, out)
-                reused = True
-            else:
-                render_still_segment(
-                    image,
-                    out,
-                    scene.duration_s,
-                    timeline.fps,
-                    encoder,
-                    ffmpeg,
-                    subtitles_ass=subtitles,
-                    fonts_dir=fonts,
-                    fade_in_s=fade_in,
-                    fade_out_s=fade_out,
-                )
-                ctx.blobs.put_file(cached, out, "video/mp4")
-        ctx.blobs.put_file(target, out, "video/mp4")
+        reused = make_segment(
+            ctx, msg, timeline, scene, speech, (image_bytes, ass, fonts), (encoder, ffmpeg), cached
+        )
     info = SegmentInfo(rendered_on=ctx.settings.render_host, encoder=encoder, reused=reused)
     _store(ctx, keys.segment_info(msg.job_id, msg.index), info)
     ctx.item_done(msg.job_id, "render", msg.index, len(timeline.scenes))
@@ -391,34 +364,14 @@ def _fades(scene: ScenePlan, count: int) -> tuple[float, float]:
 
 @stage("narrate", JobRef)
 def narrate(ctx: StageContext, msg: JobRef) -> NarrationResult:
-    """One continuous narration track, each scene's speech placed by sample at its start."""
-    from estudio.media.assemble import encode_narration
-    from estudio.media.audio import AudioPart, build_audio_track
+    """One continuous narration track, each scene's speech placed at its start: spliced from
+    cached per-scene pieces (``estudio.pipeline.narrate_stage``)."""
+    from estudio.pipeline.narrate_stage import build_narration
 
     timeline = _load(ctx, keys.plan(msg.job_id), Plan)
     ffmpeg, _ = _ffmpeg(ctx)
-    with ctx.scratch("narrate") as tmp:
-        parts = []
-        for scene in timeline.scenes:
-            if scene.speech_duration_s > 0:
-                wav = ctx.blobs.get_file(
-                    keys.speech_audio(msg.job_id, scene.index), tmp / f"speech{scene.index:04d}.wav"
-                )
-                parts.append(AudioPart(path=wav, start_s=scene.start_s + scene.speech_offset_s))
-        kit = msg.options.brand
-        if kit is not None:
-            from estudio.brand.stage_parts import card_parts, finish_narration
-
-            cards = card_parts(ctx, msg.job_id, timeline, tmp, kit)
-            parts += [AudioPart(path=p, start_s=at) for p, at in cards]
-        track = tmp / "narration.wav"
-        build_audio_track(parts, timeline.duration_s, track, sample_rate=timeline.sample_rate)
-        encoded = tmp / "narration.m4a"
-        if kit is not None:  # music bed under the voice, loudness normalised and measured
-            finish_narration(ctx, msg.job_id, timeline, kit, track, encoded, ffmpeg, tmp)
-        else:
-            encode_narration(track, encoded, ffmpeg, timeout_s=ctx.settings.limits.stage_timeout_s)
-        ctx.blobs.put_file(keys.narration(msg.job_id), encoded, "audio/mp4")
+    prefix = segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant)
+    build_narration(ctx, msg, timeline, ffmpeg, prefix)
     if ctx.on_progress:  # runs beside the scene renders: a bar, but no share of the job's progress
         ctx.on_progress("narrate", 1, 1)
     return NarrationResult(key=keys.narration(msg.job_id), duration_s=timeline.duration_s)
@@ -433,6 +386,20 @@ def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
     deck = _load(ctx, keys.deck_model(msg.job_id), Deck)
     timeline = _load(ctx, keys.plan(msg.job_id), Plan)
     ffmpeg, _ = _ffmpeg(ctx)
+    output = keys.output(msg.job_id, "video.mp4")
+    cached = None
+    if msg.options.brand is None:  # the same segments and narration: the same video (ADR 0013)
+        from estudio.pipeline.narrate_stage import assembly_cache_key
+
+        prefix = segment_cache_prefix(ctx.jobs.get(msg.job_id).tenant)
+        cached = assembly_cache_key(ctx, msg.job_id, timeline, deck.title, ffmpeg, prefix)
+        if ctx.blobs.exists(cached):
+            with ctx.scratch("assemble") as tmp:
+                ctx.blobs.put_file(
+                    output, ctx.blobs.get_file(cached, tmp / "video.mp4"), "video/mp4"
+                )
+            ctx.progress(msg.job_id, "assemble", 1, 1)
+            return AssembleResult(duration_s=timeline.duration_s, video_key=output)
     with ctx.scratch("assemble") as tmp:
         segments = []
         for done, scene in enumerate(timeline.scenes, start=1):
@@ -464,11 +431,11 @@ def assemble(ctx: StageContext, msg: JobRef) -> AssembleResult:
             fps=timeline.fps,
         )
         ctx.progress(msg.job_id, "assemble", len(timeline.scenes) + 1, len(timeline.scenes) + 2)
-        ctx.blobs.put_file(keys.output(msg.job_id, "video.mp4"), video, "video/mp4")
+        ctx.blobs.put_file(output, video, "video/mp4")
+        if cached is not None:
+            ctx.blobs.put_file(cached, video, "video/mp4")
     ctx.progress(msg.job_id, "assemble", 1, 1)
-    return AssembleResult(
-        duration_s=timeline.duration_s, video_key=keys.output(msg.job_id, "video.mp4")
-    )
+    return AssembleResult(duration_s=timeline.duration_s, video_key=output)
 
 
 @stage("publish", JobRef)
@@ -508,13 +475,18 @@ def publish(ctx: StageContext, msg: JobRef) -> PublishResult:
         vtt = vtt_with_position(vtt, msg.options.brand.captions)
     ctx.blobs.put_bytes(outputs["subtitles.vtt"], vtt.encode(), "text/vtt")
     ctx.blobs.put_bytes(outputs["subtitles.srt"], to_srt(cues).encode(), "application/x-subrip")
-    with ctx.scratch("publish") as tmp:
-        first = ctx.blobs.get_file(
-            keys.slide_image(msg.job_id, timeline.scenes[0].slide_number), tmp / "first.png"
-        )
-        make_thumbnail(first, tmp / "thumbnail.jpg")
-        ctx.blobs.put_file(outputs["thumbnail.jpg"], tmp / "thumbnail.jpg", "image/jpeg")
     job = ctx.jobs.get(msg.job_id)
+    first = ctx.blobs.get_bytes(keys.slide_image(msg.job_id, timeline.scenes[0].slide_number))
+    # The thumbnail of this picture, made once (ADR 0013)
+    thumbnail = f"{segment_cache_prefix(job.tenant)}thumb/{hashlib.sha256(first).hexdigest()}.jpg"
+    if ctx.blobs.exists(thumbnail):
+        ctx.blobs.put_bytes(outputs["thumbnail.jpg"], ctx.blobs.get_bytes(thumbnail), "image/jpeg")
+    else:
+        with ctx.scratch("publish") as tmp:
+            (tmp / "first.png").write_bytes(first)
+            make_thumbnail(tmp / "first.png", tmp / "thumbnail.jpg")
+            ctx.blobs.put_file(outputs["thumbnail.jpg"], tmp / "thumbnail.jpg", "image/jpeg")
+            ctx.blobs.put_file(thumbnail, tmp / "thumbnail.jpg", "image/jpeg")
     manifest = Manifest(
         job_id=msg.job_id,
         source_name=deck.source_name,

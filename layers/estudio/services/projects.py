@@ -33,24 +33,35 @@ from estudio.services.common import (
 )
 from estudio.services.context import ApiServices
 from estudio.services.renders import purge_render
-from estudio.services.scenes import NARRATION_FIELDS
+from estudio.services.scenes import NARRATION_FIELDS, slide_link
 
 UPLOAD_TTL_S = 3600
 PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
 def list_projects(
-    services: ApiServices, tenant: str, limit: int, cursor: str | None
+    services: ApiServices, tenant: str, limit: int, cursor: str | None, base_url: str = ""
 ) -> Page[ProjectPublic]:
     items, next_cursor = services.items.list(PROJECT_KIND, tenant, limit, cursor)
-    return Page[ProjectPublic](items=[project_public(i) for i in items], next_cursor=next_cursor)
+    listed = [project_public(i, services, base_url) for i in items]
+    return Page[ProjectPublic](items=listed, next_cursor=next_cursor)
 
 
-def get_project(services: ApiServices, tenant: str, project_id: str) -> ProjectPublic:
-    return project_public(owned(services.items, PROJECT_KIND, project_id, tenant))
+def get_project(
+    services: ApiServices, tenant: str, project_id: str, base_url: str = ""
+) -> ProjectPublic:
+    item = owned(services.items, PROJECT_KIND, project_id, tenant)
+    return project_public(item, services, base_url)
 
 
-def project_public(item: Item) -> ProjectPublic:
+def project_public(
+    item: Item, services: ApiServices | None = None, base_url: str = ""
+) -> ProjectPublic:
+    """The project as callers see it; with ``services``, a link to its thumbnail too."""
+    thumbnail = None
+    images = item.data.get("slide_images") or {}
+    if services is not None and images:
+        thumbnail = slide_link(services, images[min(images, key=int)], base_url, "thumbnail.png")
     deck = item.data.get("deck")
     overrides = item.data.get("scene_overrides") or {}
     return ProjectPublic(
@@ -63,6 +74,7 @@ def project_public(item: Item) -> ProjectPublic:
         ),
         glossary=item.data.get("glossary") or [],
         quiz=item.data.get("quiz"),
+        thumbnail_url=thumbnail,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -139,10 +151,16 @@ def _slide_images(
         return {}
     from estudio.slides.cache import ensure_slide_images
 
+    settings = services.settings
+    if settings.slides_upload_timeout_s is not None:  # the cloud: the answer is due in 29 s
+        bound = settings.limits.model_copy(
+            update={"stage_timeout_s": settings.slides_upload_timeout_s}
+        )
+        settings = settings.model_copy(update={"limits": bound})
     started = time.perf_counter()
     try:
         images = ensure_slide_images(
-            services.blobs, tenant, deck_file, deck, services.settings, deck_sha256=digest
+            services.blobs, tenant, deck_file, deck, settings, deck_sha256=digest
         )
     except EstudioError as error:
         logger.warning("slide images not drawn at upload", code=error.code, error=error.message)

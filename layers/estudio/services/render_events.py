@@ -3,8 +3,10 @@ an event goes out only when the render changed, a comment line keeps idle connec
 the stream ends after a final status (at once for a render already finished).
 
 Each event is ``event: progress`` with the ``RenderPublic`` body as its data. Behind API Gateway
-and Lambda (Mangum buffers a response until it is complete) a stream cannot be live: the cloud
-app polls ``GET /v1/renders/{id}`` instead (docs/adr/0014).
+and Lambda (Mangum buffers a response until it is complete) a stream cannot be live: there
+(``once``) the stream sends the render as it is now and ends, with ``retry: 2000``, so an
+``EventSource`` reconnects every 2 s (polling in SSE's clothes); the app polls
+``GET /v1/renders/{id}`` instead (docs/adr/0014).
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ async def render_events(
     disconnected: Callable[[], Awaitable[bool]],
     poll_s: float = POLL_S,
     keepalive_s: float = KEEPALIVE_S,
+    once: bool = False,
 ) -> AsyncIterator[str]:
-    """The stream's chunks. ``disconnected`` tells when the client went away (stop reading)."""
+    """The stream's chunks. ``disconnected`` tells when the client went away (stop reading);
+    ``once``: one event, then the end (a buffered deployment)."""
     sent_version = -1
     last_sent = time.monotonic()
     started = last_sent
@@ -54,7 +58,7 @@ async def render_events(
             yield event(job, json.dumps(public.model_dump(mode="json"), separators=(",", ":")))
             sent_version = job.version
             last_sent = time.monotonic()
-        if job.status.finished:
+        if job.status.finished or once:
             return
         now = time.monotonic()
         if now - last_sent >= keepalive_s:

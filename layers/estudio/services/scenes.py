@@ -107,9 +107,12 @@ def _image_url(services: ApiServices, project: Item, slide_number: int, base: st
     key = slide_image_key(project, slide_number)
     if key is None:
         return None
-    url = services.blobs.download_url(
-        key, expires_s=IMAGE_LINK_S, filename=f"slide-{slide_number:04d}.png"
-    )
+    return slide_link(services, key, base, f"slide-{slide_number:04d}.png")
+
+
+def slide_link(services: ApiServices, key: str, base: str, filename: str) -> str:
+    """A link the browser can GET: signed local route (made absolute) or presigned URL."""
+    url = services.blobs.download_url(key, expires_s=IMAGE_LINK_S, filename=filename)
     return base.rstrip("/") + url if url.startswith("/") else url
 
 

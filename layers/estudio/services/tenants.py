@@ -114,7 +114,10 @@ def export_tenant(services: ApiServices, tenant: str, dest: Path, scratch: Path)
             base = f"projects/{project.id}"
             out.add(f"{base}/project.json", _json(project_public(project).model_dump(mode="json")))
             if project.data.get("deck_model_key"):
-                listed = [s.model_dump(mode="json") for s in scenes(services, tenant, project.id)]
+                listed = [  # no signed image links in an export: they expire within the hour
+                    s.model_dump(mode="json", exclude={"image_url"})
+                    for s in scenes(services, tenant, project.id)
+                ]
                 out.add(f"{base}/scenes.json", _json(listed))
             deck_key = project.data.get("deck_key")
             if deck_key and services.blobs.exists(deck_key):

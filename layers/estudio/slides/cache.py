@@ -4,8 +4,8 @@ An entry lives under ``slide_cache_prefix(tenant, sha)`` (per tenant: erasing a 
 cache), in a folder named after what else changes the pictures: the canvas size and the
 rasterizer's version (``RASTER_VERSION``, bumped when drawing changes, e.g. a new LibreOffice or
 font set in the image). Inside: ``slide-NNNN.png``, ``step-NNNN-KK.png`` and ``ready.json``, the
-marker, written last. An entry without its marker is never read; rewriting an entry deletes the
-marker first.
+marker, written last. An entry without its marker is never read; redrawing an entry first
+overwrites its marker with one that lists no slide.
 
 The marker lists the slides the entry holds and, for each slide with click builds, a fingerprint
 of its steps (the shapes and paragraphs each click shows: what the step pictures depend on). A
@@ -31,6 +31,7 @@ from estudio.settings import Settings
 
 RASTER_VERSION = 1  # bump when the drawn pictures change for the same deck bytes
 MARKER = "ready.json"
+_EMPTY = {"version": RASTER_VERSION, "slides": [], "steps": {}}
 PNG = "image/png"
 
 # The seam the entry is drawn through: ``estudio.slides.rasterize.rasterize_deck``'s signature.
@@ -188,7 +189,9 @@ def _draw(
     from estudio.slides.steps import add_step_slides
 
     draw = rasterizer or rasterize_deck
-    blobs.delete(prefix + MARKER)  # the entry is not to be read until it is whole again
+    # Until it is whole again the entry holds nothing (a marker listing no slide): no stage may
+    # delete objects in the cloud, so the marker is overwritten rather than removed.
+    blobs.put_bytes(prefix + MARKER, json.dumps(_EMPTY).encode(), "application/json")
     with tempfile.TemporaryDirectory(prefix="estudio-slide-cache-") as tmp_name:
         tmp = Path(tmp_name)
         path = deck_file

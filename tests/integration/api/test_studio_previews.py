@@ -34,6 +34,12 @@ def test_given_an_upload_then_scenes_link_their_cached_slide_images_and_previews
         image = client.get(scene["image_url"])
         assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert len({s["image_url"] for s in scenes}) == len(scenes)
+    (listed,) = client.get("/v1/projects").json()["items"]
+    thumbnail = client.get(listed["thumbnail_url"])  # the first slide, for the project list
+    assert (
+        thumbnail.status_code == 200
+        and thumbnail.content == client.get(scenes[0]["image_url"]).content
+    )
 
     client.patch(
         f"/v1/projects/{project['id']}/scenes/1", json={"script": "Agora com um roteiro novo."}
@@ -58,17 +64,28 @@ def test_given_an_upload_then_scenes_link_their_cached_slide_images_and_previews
     )
     assert plain.status_code == 200 and plain.content != video.content  # no captions drawn
 
-    again = new_project_with_deck(client, deck, name="De novo")
+    # The same bytes through an upload link: deck/complete finds them in the slide cache.
+    again = client.post("/v1/projects", json={"name": "De novo"}).json()
+    ticket = client.post(f"/v1/projects/{again['id']}/deck", json={"filename": "b.pptx"}).json()
+    assert client.put(ticket["upload_url"], content=deck).status_code == 204
+    done = client.post(ticket["complete_url"], json={"upload_id": ticket["upload_id"]})
+    assert done.status_code == 200, done.text
     keys = [env.items.get("project", p["id"]).data["slide_images"] for p in (project, again)]
-    assert keys[0] == keys[1] and len(keys[0]) == 3  # the same bytes: one cache entry
+    assert keys[0] == keys[1] and len(keys[0]) == 3  # one cache entry, drawn once
 
 
-def test_given_a_deck_without_slide_images_when_previewing_then_409_slides_not_ready(
+def test_given_drawing_past_its_bound_when_uploading_then_no_images_and_409_on_preview(
     env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = env.client("acme")
-    monkeypatch.setattr(env.app.state.services.settings, "slides_at_upload", False)
+    # The cloud bounds the drawing (the answer is due in 29 s); past it, the deck still uploads.
+    monkeypatch.setattr(env.app.state.services.settings, "slides_upload_timeout_s", 0)
     project = new_project_with_deck(client, make_deck(DECK))
+    assert [s["image_url"] for s in client.get(f"/v1/projects/{project['id']}/scenes").json()] == [
+        None,
+        None,
+        None,
+    ]
     response = client.post(f"/v1/projects/{project['id']}/scenes/0/preview")
     assert response.status_code == 409 and response.json()["code"] == "slides_not_ready"
     audio = client.post(f"/v1/projects/{project['id']}/scenes/0/preview?audio=1")

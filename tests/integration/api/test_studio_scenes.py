@@ -7,6 +7,7 @@ import itertools
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -240,3 +241,29 @@ def test_given_a_text_when_heard_then_wav_with_the_offline_voice(env: Env) -> No
     assert blank.status_code == 422 and blank.json()["code"] == "empty_script"
     unknown = client.post("/v1/speech/preview", json={"text": "oi", "voice": "espeak:nobody"})
     assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_voice"
+
+
+def test_given_a_buffered_deployment_when_watching_a_running_render_then_one_event_and_the_end(
+    tmp_path: Path, deck_bytes: bytes
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from estudio.adapters.local import FolderBlobStore, SqliteItemStore
+    from estudio.api import create_app, create_key
+    from estudio.settings import Settings
+
+    items = SqliteItemStore(tmp_path / "state.sqlite3")
+    app = create_app(items, FolderBlobStore(tmp_path / "blobs"), settings=Settings(data=tmp_path))
+    client = TestClient(app)  # no signed local links: the cloud's way (S3 presigned URLs)
+    client.headers["Authorization"] = f"Bearer {create_key(items, 'acme')}"
+    project = client.post("/v1/projects", json={"name": "nuvem"}).json()
+    files = {"file": ("a.pptx", deck_bytes)}
+    assert client.post(f"/v1/projects/{project['id']}/deck", files=files).status_code == 200
+    render = client.post(f"/v1/projects/{project['id']}/renders", json={}).json()
+    JobRepository(items).start_stage(render["id"], "parse")
+    with client.stream("GET", f"/v1/renders/{render['id']}/events") as response:
+        lines = list(response.iter_lines())
+    assert "retry: 2000" in lines
+    (only,) = _events(lines)
+    assert only["status"] == "running"  # as it is now; the client asks again
+    app.state.services.webhooks.stop()

@@ -58,14 +58,20 @@ def create_project(body: ProjectCreate, services: ServicesDep, tenant: TenantDep
 
 @router.get("", response_model=Page[ProjectPublic], summary="List projects, newest first")
 def list_projects(
-    services: ServicesDep, tenant: TenantDep, limit: Limit = 20, cursor: Cursor = None
+    request: Request,
+    services: ServicesDep,
+    tenant: TenantDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> Page[ProjectPublic]:
-    return service.list_projects(services, tenant, limit, cursor)
+    return service.list_projects(services, tenant, limit, cursor, str(request.base_url))
 
 
 @router.get("/{project_id}", response_model=ProjectPublic, responses=PROBLEMS)
-def get_project(project_id: ProjectId, services: ServicesDep, tenant: TenantDep) -> ProjectPublic:
-    return service.get_project(services, tenant, project_id)
+def get_project(
+    project_id: ProjectId, request: Request, services: ServicesDep, tenant: TenantDep
+) -> ProjectPublic:
+    return service.get_project(services, tenant, project_id, str(request.base_url))
 
 
 @router.patch("/{project_id}", response_model=ProjectPublic, responses=PROBLEMS)
@@ -157,7 +163,8 @@ async def upload_deck(
         )
     finally:
         path.unlink(missing_ok=True)
-    return JSONResponse(service.project_public(item).model_dump(mode="json"), status_code=200)
+    public = service.project_public(item, services, str(request.base_url))
+    return JSONResponse(public.model_dump(mode="json"), status_code=200)
 
 
 @router.post(

@@ -49,8 +49,9 @@ def get_render(
         "/v1/renders/{id}`) each time it changes, a `: keep-alive` comment every 15 s, and the "
         "end of the stream after `succeeded`, `failed` or `cancelled` (a finished render: one "
         "event, then the end). `event: gone` if the render is deleted meanwhile. In the cloud "
-        "the API's functions buffer responses, so the stream arrives whole at the end: poll "
-        "`GET /v1/renders/{id}` every 2 s there instead."
+        "the API's functions buffer responses, so there the stream sends the render as it is "
+        "now and ends (`retry: 2000`: an EventSource reconnects every 2 s); the documented "
+        "way there is polling `GET /v1/renders/{id}` every 2 s."
     ),
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}, **PROBLEMS},
@@ -59,8 +60,10 @@ def render_events(
     render_id: RenderId, request: Request, services: ServicesDep, tenant: TenantDep
 ) -> StreamingResponse:
     service.get_render(services, tenant, render_id)  # 404 now, not inside the stream
+    # Without local signed links this is the cloud, where responses are buffered: one event.
+    once = services.signer is None
     stream = events.render_events(
-        services, tenant, render_id, str(request.base_url), request.is_disconnected
+        services, tenant, render_id, str(request.base_url), request.is_disconnected, once=once
     )
     return StreamingResponse(
         stream,
