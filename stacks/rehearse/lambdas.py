@@ -40,7 +40,11 @@ from stacks.rehearse.world import ACCOUNT, FAKE_CREDENTIALS, PREFIX, REGION, Wor
 # The process environment a function may see besides its own (the OS, this interpreter).
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TZ")
 # The API groups whose function reads the voice keys (``stacks.api``: which providers have keys).
-VOICE_GROUPS = ("catalog",)
+VOICE_GROUPS = ("catalog", "previews")  # previews speak with them
+# Variables ``stacks.api`` adds to one group's function (the wiring test holds them together).
+API_GROUP_ENVIRONMENT: dict[str, dict[str, str]] = {
+    "uploads": {"ESTUDIO_SLIDES_UPLOAD_TIMEOUT_S": "18"},  # slide drawing within the 29 s
+}
 
 
 def api_function(group: str) -> str:
@@ -166,7 +170,7 @@ def function_defs(world: World) -> dict[str, FunctionDef]:
     )
     for name, folder, memory, timeout, voice, group in API_FUNCTIONS:
         spec = FunctionSpec(folder, name, memory, Duration.seconds(timeout))
-        extra = {GROUP_ENV: group} if group else None
+        extra = {GROUP_ENV: group, **API_GROUP_ENVIRONMENT.get(group, {})} if group else None
         add(spec, api, voice, None, name=name, extra=extra)
     from stacks.webhooks import DELIVERY_TIMEOUT
 
