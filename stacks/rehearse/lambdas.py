@@ -40,7 +40,7 @@ from stacks.rehearse.world import ACCOUNT, FAKE_CREDENTIALS, PREFIX, REGION, Wor
 # The process environment a function may see besides its own (the OS, this interpreter).
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TZ")
 # The API groups whose function reads the voice keys (``stacks.api``: which providers have keys).
-VOICE_GROUPS = ("catalog",)
+VOICE_GROUPS = ("catalog", "previews")  # previews speak with them
 
 
 def api_function(group: str) -> str:
