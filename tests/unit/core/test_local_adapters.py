@@ -19,7 +19,16 @@ def test_blobs_round_trip_list_and_refuse_escaping_keys(tmp_path: Path) -> None:
     blobs.put_file("jobs/a/y.bin", source)
     assert blobs.list("jobs/a/") == ["jobs/a/x.txt", "jobs/a/y.bin"]
     assert blobs.get_file("jobs/a/y.bin", tmp_path / "out" / "y").read_bytes() == b"two"
-    for key in ("../evil", "/etc/passwd", "jobs/../../x", "jobs//x", "jobs/./x", "a\\b", "a\x00b", ""):
+    for key in (
+        "../evil",
+        "/etc/passwd",
+        "jobs/../../x",
+        "jobs//x",
+        "jobs/./x",
+        "a\\b",
+        "a\x00b",
+        "",
+    ):
         with pytest.raises(InvalidOptions):
             blobs.put_bytes(key, b"x")
     with pytest.raises(NotFound):
