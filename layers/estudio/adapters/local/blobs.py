@@ -24,12 +24,7 @@ class FolderBlobStore:
         dozen ``lstat`` calls per access, a third of an unchanged re-render's stage time); the
         folder is the product's own and it never makes links in it."""
         parts = key.split("/")
-        if (
-            not key
-            or "\\" in key
-            or "\0" in key
-            or any(part in ("", ".", "..") for part in parts)
-        ):
+        if not key or "\\" in key or "\0" in key or any(part in ("", ".", "..") for part in parts):
             raise InvalidOptions(f"invalid blob key: {key!r}")
         return self.root.joinpath(*parts)
 
