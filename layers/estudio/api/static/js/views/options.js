@@ -1,5 +1,6 @@
 // Render options: voice, presenter and layout (with a preview), subtitles, format, transition,
 // packages, and languages when the API offers them.
+import { apiBlob } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 
@@ -80,15 +81,30 @@ export function renderOptions(data, onSubmit) {
     }
     return body;
   };
+  // The presenter's picture is fetched with the caller's credentials (an <img src> sends
+  // none) and shown from a blob: URL, one per presenter and layout.
+  const pictures = new Map();
+  const showPresenter = async (id, layout) => {
+    const key = `${id}/${layout}`;
+    if (!pictures.has(key)) {
+      pictures.set(key, apiBlob(`/avatars/${encodeURIComponent(id)}/image?layout=${encodeURIComponent(layout)}`, { method: "GET" })
+        .then((blob) => URL.createObjectURL(blob))
+        .catch(() => null));
+    }
+    const url = await pictures.get(key);
+    const now = value();
+    if (url && now.avatar === id && now.avatar_layout === layout) {
+      presenterBox.replaceChildren(h("img", { src: url, alt: "" }));
+    }
+  };
   const refresh = () => {
     const body = value();
     const avatar = data.avatars.find((a) => a.id === body.avatar);
     previewFigure.hidden = !avatar;
     layouts.disabled = !avatar;
     stage.className = `layout-stage layout-${body.avatar_layout}`;
-    presenterBox.replaceChildren(avatar && avatar.image_url
-      ? h("img", { src: avatar.image_url, alt: "" })
-      : h("span", {}, avatar ? avatar.name.slice(0, 1) : ""));
+    presenterBox.replaceChildren(h("span", {}, avatar ? avatar.name.slice(0, 1) : ""));
+    if (avatar && avatar.image_url) showPresenter(avatar.id, body.avatar_layout);
     caption.textContent = avatar ? t("options.layout_caption", { name: avatar.name, layout: t(`layout.${body.avatar_layout}`) }) : "";
   };
   form.addEventListener("change", refresh);
