@@ -126,6 +126,7 @@ def test_given_the_example_deck_when_a_person_works_in_the_studio_then_every_ste
         "() => document.getElementById('video').currentTime > 0.5", timeout=20_000
     )
     expect(page.locator(".chapters li")).to_have_count(6)
+    assert "null" not in page.locator("#result").inner_text().split()  # no stray value printed
     shot(page, "studio-render-1280.png")
 
     # Download the MP4.

@@ -127,8 +127,9 @@ export class RendersPanel {
           } catch (error) { showError(describe(error)); }
         },
       }, version.language))) : null;
-    this.player.replaceChildren(h("h3", {}, t("renders.video")), versions, element,
-      h("h3", {}, t("renders.chapters")), chapterList, h("h3", {}, t("renders.downloads")), downloads);
+    this.player.replaceChildren(...[h("h3", {}, t("renders.video")), versions, element,
+      h("h3", {}, t("renders.chapters")), chapterList, h("h3", {}, t("renders.downloads")), downloads]
+      .filter(Boolean)); // replaceChildren writes "null" for a missing language row
     this.player.hidden = false;
     const manifestOutput = outputs.find((o) => o.name === "manifest.json");
     let manifest = null;
