@@ -412,7 +412,8 @@ def render_avatar_segment(
     (``estudio.avatar.photo``); ``face_python`` is then the face environment's interpreter.
     """
     if avatar_id.startswith("photo:"):
-        from estudio.avatar.photo import photo_path, render_photo_segment
+        from estudio.avatar.photo import render_photo_segment
+        from estudio.avatar.photo_source import photo_path
 
         return render_photo_segment(
             slide_image,
