@@ -284,7 +284,7 @@ def _check_avatar(avatar: str | None) -> None:
     """Refuse an unknown presenter before any work is done."""
     if avatar is None:
         return
-    from estudio.avatar.photo import is_photo_avatar, photo_path
+    from estudio.avatar.photo_source import is_photo_avatar, photo_path
 
     if is_photo_avatar(avatar):
         if not photo_path(avatar).is_file():

@@ -29,7 +29,8 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from estudio.avatar.catalog import get_avatar
-from estudio.avatar.sprites import F32, SUPERSAMPLE, MouthKey, PresenterSprites, presenter_sprites
+from estudio.avatar.drawing import F32, SUPERSAMPLE
+from estudio.avatar.sprites import MouthKey, PresenterSprites, presenter_sprites
 from estudio.avatar.timeline import MouthPose, Timeline, build_timeline, frame_count
 from estudio.errors import InvalidOptions, RenderError, StageTimeout, ToolMissing
 from estudio.models import Frozen, VisemeEvent
@@ -428,7 +429,8 @@ def render_avatar_segment(
     (``estudio.avatar.photo``); ``face_python`` is then the face environment's interpreter.
     """
     if avatar_id.startswith("photo:"):
-        from estudio.avatar.photo import photo_path, render_photo_segment
+        from estudio.avatar.photo import render_photo_segment
+        from estudio.avatar.photo_source import photo_path
 
         return render_photo_segment(
             slide_image,

@@ -24,7 +24,7 @@ from estudio.models import Speech, SpeechText, VisemeEvent, WordTiming
 from estudio.observability import logger
 from estudio.sandbox import bounded
 from estudio.speech.base import VoiceInfo
-from estudio.speech.text import span_at
+from estudio.speech.spans import span_at
 from estudio.speech.visemes import SILENCE, espeak_viseme
 
 __all__ = [

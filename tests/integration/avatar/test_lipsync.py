@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from estudio.avatar.drawing import MOUTH_CENTRE
 from estudio.avatar.render import BREATH_PX, SWAY_PX, presenter_box, render_avatar_segment
-from estudio.avatar.sprites import MOUTH_CENTRE, presenter_sprites
+from estudio.avatar.sprites import presenter_sprites
 from estudio.models import VisemeEvent
 
 from .conftest import make_slide, read_frames

@@ -14,16 +14,10 @@ import pytest
 from PIL import Image
 
 from estudio.avatar import presenter_box, render_avatar_segment, synthetic_visemes
-from estudio.avatar.photo import (
-    LM,
-    PhotoKey,
-    check_face,
-    find_face_python,
-    load_photo,
-    photo_landmarks,
-    prepare_photo,
-    run_worker,
-)
+from estudio.avatar.face_landmarks import LM, check_face
+from estudio.avatar.face_warp import PhotoKey
+from estudio.avatar.photo import prepare_photo
+from estudio.avatar.photo_source import find_face_python, load_photo, photo_landmarks, run_worker
 from estudio.errors import InvalidPhoto, ToolMissing
 
 from .conftest import make_slide, read_frames

@@ -12,21 +12,15 @@ import pytest
 from PIL import Image, ImageDraw
 
 from estudio.avatar import face_landmarks_worker
-from estudio.avatar.photo import (
-    LM,
-    REST,
+from estudio.avatar.face_landmarks import LM, Landmarks, check_face
+from estudio.avatar.face_rig import FaceRig, crop_face
+from estudio.avatar.face_warp import REST, PhotoKey, photo_keys, warp_face
+from estudio.avatar.photo_source import (
     WORK_SIDE,
-    FaceRig,
-    Landmarks,
-    PhotoKey,
-    check_face,
-    crop_face,
     find_face_python,
     is_photo_avatar,
     load_photo,
-    photo_keys,
     photo_path,
-    warp_face,
 )
 from estudio.avatar.timeline import build_timeline
 from estudio.errors import InvalidOptions, InvalidPhoto, ToolMissing

@@ -10,7 +10,8 @@ import pytest
 
 from estudio.models import SpeechText
 from estudio.speech.glossary import Glossary, GlossaryEntry, default_glossary
-from estudio.speech.text import span_at, to_spoken
+from estudio.speech.spans import span_at
+from estudio.speech.text import to_spoken
 
 GLOSSARY = default_glossary("pt-BR")
 
