@@ -103,6 +103,12 @@ def _images(prefix: str, marker: dict[str, Any], builds: dict[int, list[BuildSte
     return SlideImages(prefix=prefix, slides=slides, steps=steps, reused=True)
 
 
+def _present(blobs: BlobStore, images: SlideImages, numbers: list[int]) -> bool:
+    """Every picture the scenes need is still stored."""
+    wanted = [images.slides[n] for n in numbers if n in images.slides]
+    return all(blobs.exists(key) for key in [*wanted, *images.steps.values()])
+
+
 def _covers(marker: dict[str, Any], numbers: list[int], builds: dict[int, str]) -> bool:
     held = {int(n) for n in marker.get("slides", [])}
     held_steps = marker.get("steps", {})
@@ -142,7 +148,13 @@ def ensure_slide_images(
     prints = {n: steps_fingerprint(steps) for n, steps in builds.items()}
     marker = _read_marker(blobs, prefix)
     if marker is not None and _covers(marker, numbers, prints):
-        return _images(prefix, marker, builds)
+        found = _images(prefix, marker, builds)
+        if _present(blobs, found, numbers):
+            return found
+        # Some picture is gone (the 30-day cache expiry counts from each object's own creation,
+        # and an entry's marker can be newer than its pictures): draw it all again.
+        logger.info("slide cache entry incomplete", prefix=prefix)
+        marker = None
     held = [int(n) for n in marker["slides"]] if marker is not None else []
     drawn = _draw(
         blobs,
