@@ -49,7 +49,6 @@ DECK_SUFFIXES = frozenset({".pptx", ".pptm", ".ppt", ".odp", ".pdf"})
 
 DROP_KIND = "dropfile"
 OUTGOING = "outgoing"
-ERROR_FILE = DROPBOX_ERROR_FILE
 ACTOR = "dropbox"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 _MAX_SIDECAR_BYTES = 64 * 1024
@@ -213,7 +212,9 @@ class DropFolder:
             body = {"code": "unreadable_file", "message": f"{path.name} could not be read"}
         body["file"] = _nfc(path.name)
         try:
-            _write_outgoing(self.root, self._outgoing_parts(path), {ERROR_FILE: _json(body)})
+            _write_outgoing(
+                self.root, self._outgoing_parts(path), {DROPBOX_ERROR_FILE: _json(body)}
+            )
         except OSError as failure:  # a linked or unwritable outgoing: log it, write nothing
             logger.warning("drop folder refusal not written", error=type(failure).__name__)
         logger.warning("dropped deck refused", code=body["code"])
@@ -308,10 +309,10 @@ class DropFolder:
                 files = {}
                 for name, key in job.outputs.items():
                     files[name] = self.services.blobs.get_file(key, Path(scratch) / name)
-                _write_outgoing(self.root, outgoing, files, remove=(ERROR_FILE,))
+                _write_outgoing(self.root, outgoing, files, remove=(DROPBOX_ERROR_FILE,))
             return True
         error = {"code": job.error_code, "message": job.error_message, "render_id": job.id}
-        _write_outgoing(self.root, outgoing, {ERROR_FILE: _json(error)})
+        _write_outgoing(self.root, outgoing, {DROPBOX_ERROR_FILE: _json(error)})
         return False
 
     # --- the thread ------------------------------------------------------------------------------

@@ -11,19 +11,16 @@ copies nothing again.
 
 from __future__ import annotations
 
-import json
 import posixpath
 
 from estudio.adapters.aws.blobs import S3BlobStore
-from estudio.adapters.aws.ingest import DropboxOrigin
-from estudio.constants import DROPBOX_ERROR_FILE
+from estudio.adapters.aws.ingest import DropboxOrigin, write_outgoing_error
 from estudio.errors import NotFound
 from estudio.jobs import JOB_KIND, Job, JobStatus
 from estudio.observability import logger
 from estudio.ports import ItemStore
 
 FINISHING_EVENTS = frozenset({"render.completed", "render.failed"})
-ERROR_FILE = DROPBOX_ERROR_FILE
 DELIVERED, FAILED = "delivered", "failed"
 
 
@@ -57,12 +54,7 @@ def deliver_to_dropbox(
         state = DELIVERED
     elif job.status.finished:
         error = {"code": job.error_code, "message": job.error_message, "render_id": job.id}
-        blobs.write_to(
-            origin.bucket,
-            origin.outgoing + ERROR_FILE,
-            json.dumps(error, ensure_ascii=False, indent=2).encode(),
-            "application/json",
-        )
+        write_outgoing_error(blobs, origin.bucket, origin.outgoing, error)
         state = FAILED
     else:
         return None

@@ -26,6 +26,7 @@ from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, ValidationError
 
+from estudio.adapters.aws.blobs import S3BlobStore
 from estudio.adapters.aws.context import CloudAdapters
 from estudio.api.keys import TENANT_PATTERN, tenant_registered
 from estudio.constants import (
@@ -241,6 +242,18 @@ def ingest_object(
     return IngestResult(job_id=job_id, tenant=obj.tenant, execution_arn=arn, created=created)
 
 
+def write_outgoing_error(
+    blobs: S3BlobStore, bucket: str, outgoing: str, body: Mapping[str, Any]
+) -> None:
+    """``outgoing/<name>/error.json`` beside a dropped deck: why it was refused or failed."""
+    blobs.write_to(
+        bucket,
+        outgoing + DROPBOX_ERROR_FILE,
+        json.dumps(body, ensure_ascii=False, indent=2).encode(),
+        "application/json",
+    )
+
+
 def _refuse_unknown_tenant(adapters: CloudAdapters, obj: DropboxObject) -> IngestResult:
     """Like the local drop folder: no job for a tenant no key was created for, only
     ``outgoing/<name>/error.json`` beside the deck saying why."""
@@ -248,12 +261,7 @@ def _refuse_unknown_tenant(adapters: CloudAdapters, obj: DropboxObject) -> Inges
         f"no tenant {obj.folder!r}: create a key for it first (estudio keys create --tenant)"
     )
     body = {"code": error.code, "message": error.message, "render_id": None}
-    adapters.blobs.write_to(
-        obj.bucket,
-        obj.outgoing_prefix + DROPBOX_ERROR_FILE,
-        json.dumps(body, ensure_ascii=False, indent=2).encode(),
-        "application/json",
-    )
+    write_outgoing_error(adapters.blobs, obj.bucket, obj.outgoing_prefix, body)
     logger.warning("dropbox deck refused", code=error.code)
     return IngestResult(job_id=None, tenant=obj.tenant, execution_arn=None, created=False)
 
