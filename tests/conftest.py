@@ -13,7 +13,7 @@ import pytest
 ALLOWED_SKIP_REASONS = re.compile(
     "|".join(
         [
-            r"shared (deck )?corpus not present",
+            r"shared (deck |legacy )?corpus not present",
             r"\bno [A-Z_]+_KEY\b",  # live voice keys
             r"chromium is not installed",
             r"could not import 'playwright",
